@@ -1,0 +1,211 @@
+"""The Frappe side of the one decision point.
+
+Every egress adapter calls `enforce(...)` (or `check(...)` when it handles the refusal
+itself). This module resolves the clients behind the record, loads their grants, asks the
+pure `policy.decide`, applies the mode, writes the Confidentiality Log entry and, in
+Enforce mode, raises `ConfidentialityBlocked` (a PermissionError: HTTP 403) with a
+message that says which client, which purpose is missing and how to record consent.
+
+Fail closed: any error while resolving or loading becomes a logged refusal; if the log
+itself cannot be written, the action is refused too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+
+from confidentiality_app import audit, clients, consents, policy
+
+
+class ConfidentialityBlocked(frappe.PermissionError):
+	pass
+
+
+@dataclass
+class Verdict:
+	decision: policy.Decision
+	outcome: policy.Outcome
+	clients: list[tuple[str, str]]
+	message: str
+	log: str | None = None
+
+	@property
+	def proceed(self) -> bool:
+		return self.outcome.proceed
+
+	def as_dict(self) -> dict:
+		return {
+			"allowed": self.decision.allowed,
+			"proceed": self.outcome.proceed,
+			"outcome": self.outcome.outcome,
+			"mode": self.outcome.mode,
+			"reason": self.message,
+			"code": self.decision.code,
+			"basis": list(self.decision.basis),
+			"clients": [list(c) for c in self.clients],
+			"log": self.log,
+		}
+
+
+def mode() -> str:
+	try:
+		return clients.settings().mode or policy.ENFORCE
+	except Exception:
+		return policy.ENFORCE  # unreadable settings: fail closed
+
+
+def is_protected(doctype: str) -> bool:
+	"""Fail closed: if the settings cannot be read, every record counts as protected."""
+	try:
+		return clients.is_protected(doctype)
+	except Exception:
+		return True
+
+
+def evaluate(
+	doctype: str,
+	name: str,
+	purpose: str,
+	recipients: tuple[frozenset[str], ...] = (),
+	doc=None,
+	use_cache: bool = True,
+) -> tuple[policy.Decision, list[tuple[str, str]]]:
+	"""The decision alone: no log, no exception."""
+	try:
+		parties = clients.clients_of(doctype, name, doc=doc)
+		request = policy.Request(
+			purpose=purpose,
+			clients=tuple(_client(p, use_cache) for p in parties),
+			recipients=recipients,
+			now=frappe.utils.now_datetime(),
+		)
+		return policy.decide(request), parties
+	except Exception as e:
+		frappe.log_error(title="Confidentiality: decision unavailable")
+		return policy.unavailable(f"{type(e).__name__}: {e}"), []
+
+
+def _client(party: tuple[str, str], use_cache: bool) -> policy.Client:
+	same_person = clients.identity(party)
+	return policy.Client(
+		key=party,
+		grants=consents.grants_for(same_person, use_cache=use_cache),
+		self_ids=clients.self_ids(same_person),
+	)
+
+
+def check(
+	doctype: str,
+	name: str,
+	purpose: str,
+	*,
+	channel: str,
+	action: str | None = None,
+	recipients: tuple[frozenset[str], ...] = (),
+	recipient_label: str | None = None,
+	doc=None,
+	use_cache: bool = True,
+	log: bool = True,
+) -> Verdict:
+	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`)."""
+	if not is_protected(doctype):
+		decision = policy.Decision(True, policy.NOT_PROTECTED)
+		return Verdict(decision, policy.apply_mode(decision, policy.ENFORCE), [], "")
+
+	decision, parties = evaluate(doctype, name, purpose, recipients, doc=doc, use_cache=use_cache)
+	outcome = policy.apply_mode(decision, mode())
+	message = explain(decision, doctype, name, purpose, action or purpose)
+	verdict = Verdict(decision, outcome, parties, message)
+	if log:
+		client = decision.client or (parties[0] if parties else (None, None))
+		try:
+			verdict.log = audit.append(
+				audit.Entry(
+					action=action or purpose,
+					channel=channel,
+					decision=decision.decision,
+					outcome=outcome.outcome,
+					mode=outcome.mode,
+					reference_doctype=doctype,
+					reference_name=name,
+					client_doctype=client[0],
+					client_name=client[1],
+					recipient=recipient_label or decision.recipient,
+					reason=message,
+					basis=", ".join(decision.basis) or decision.detail or decision.code,
+				)
+			)
+		except audit.LogUnavailable as e:
+			frappe.log_error(title="Confidentiality: log unavailable")
+			decision = policy.unavailable(f"log: {e}")
+			verdict = Verdict(
+				decision,
+				policy.Outcome(False, "Blocked", outcome.mode),
+				parties,
+				_(
+					"{0} of {1} {2} is refused: the confidentiality log cannot be written, so the attempt cannot be recorded. Ask your administrator to check the database."
+				).format(_(action or purpose), _(doctype), name),
+			)
+	return verdict
+
+
+def enforce(doctype: str, name: str, purpose: str, **kwargs) -> Verdict:
+	"""`check`, then raise ConfidentialityBlocked when the action must not proceed."""
+	verdict = check(doctype, name, purpose, **kwargs)
+	if not verdict.proceed:
+		frappe.throw(verdict.message, ConfidentialityBlocked, title=_("Refused by confidentiality rules"))
+	return verdict
+
+
+def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, action: str) -> str:
+	"""A translated sentence for a decision."""
+	what = _("{0} of {1} {2}").format(_(action), _(doctype), name)
+	if decision.allowed:
+		if decision.code == policy.NOT_PROTECTED:
+			return _("{0} is allowed: the record names no protected client.").format(what)
+		if decision.code == policy.TO_CLIENT:
+			return _("{0} is allowed: it goes to the client themself.").format(what)
+		return _("{0} is allowed by {1}.").format(what, ", ".join(decision.basis))
+
+	client = clients.title_of(decision.client) if decision.client else ""
+	client_label = _("{0} {1}").format(_(decision.client[0]), client) if decision.client else ""
+	how = _("Record the client's written consent first: use Record Consent on {0}, or create a Client Consent.").format(
+		client_label or _("the client record")
+	)
+	code = decision.code
+	if code == policy.NO_CONSENT:
+		reason = _("client {0} has no consent for purpose {1}.").format(client_label, _(purpose))
+	elif code == policy.PURPOSE_MISSING:
+		reason = _("the consents of client {0} ({1}) do not include purpose {2}.").format(
+			client_label, decision.detail, _(purpose)
+		)
+	elif code == policy.RECIPIENT_NOT_NAMED:
+		reason = _("the consent of client {0} for purpose {1} ({2}) does not name {3} as a recipient.").format(
+			client_label, _(purpose), decision.detail, decision.recipient
+		)
+	elif code == policy.WITHDRAWN:
+		reason = _("client {0} withdrew consent for purpose {1} ({2}).").format(
+			client_label, _(purpose), decision.detail
+		)
+	elif code == policy.EXPIRED:
+		reason = _("the consent of client {0} for purpose {1} has expired ({2}).").format(
+			client_label, _(purpose), decision.detail
+		)
+	elif code == policy.NOT_YET_VALID:
+		reason = _("the consent of client {0} for purpose {1} is not valid yet ({2}).").format(
+			client_label, _(purpose), decision.detail
+		)
+	elif code == policy.SUPERSEDED:
+		reason = _(
+			"the consent of client {0} ({1}) was given on a consent form version that now requires re-consent."
+		).format(client_label, decision.detail)
+	elif code == policy.NOT_ACTIVE:
+		reason = _("the consent of client {0} ({1}) is not submitted.").format(client_label, decision.detail)
+	else:
+		return _(
+			"{0} is refused: the confidentiality decision could not be made ({1}), so the action is blocked until it can. Ask your administrator to check Confidentiality Settings, Redis and the database."
+		).format(what, decision.detail)
+	return _("{0} is refused: {1} {2}").format(what, reason, how)

@@ -1,0 +1,125 @@
+"""Install, migrate and uninstall: roles, standard purposes, default protected doctypes."""
+
+import frappe
+from frappe import _
+
+from confidentiality_app.permissions import ROLES
+
+STANDARD_PURPOSES = {
+	"Share": "Share the client's record with another user of this site.",
+	"Email": "Send the client's information by email.",
+	"Export": "Export or download the client's information.",
+	"Print": "Print the client's record or make a PDF of it.",
+	"Marketing": "Use the client's information in marketing.",
+	"Social Media": "Use the client's information on social media.",
+	"Presentation": "Use the client's information in presentations or discussions.",
+}
+
+# (app, doctype, client field). Blank field: the record itself is the client.
+DEFAULT_PROTECTED = (
+	("frappe", "Contact", ""),
+	("frappe", "Address", "links"),
+	("erpnext", "Lead", ""),
+	("erpnext", "Customer", ""),
+	("erpnext", "Opportunity", "party_name"),
+	("erpnext", "Opportunity", "contact_person"),
+	("erpnext", "Quotation", "party_name"),
+	("erpnext", "Sales Order", "customer"),
+	("erpnext", "Sales Invoice", "customer"),
+	("erpnext", "Delivery Note", "customer"),
+	("erpnext", "Project", "customer"),
+	("erpnext", "Issue", "customer"),
+	("crm", "CRM Lead", ""),
+	("crm", "CRM Deal", ""),
+	("crm", "CRM Deal", "contacts.contact"),
+	("lms", "User", ""),
+	("lms", "LMS Enrollment", "member"),
+	("lms", "LMS Batch", "students.student"),
+)
+
+
+def after_install():
+	ensure_defaults()
+
+
+def after_migrate():
+	ensure_defaults()
+
+
+def after_app_install(app_name):
+	"""Another app installed after this one: add its protected doctypes."""
+	if app_name != "confidentiality_app":
+		add_protected_defaults(apps={app_name})
+
+
+def before_app_uninstall(app_name):
+	"""Another app is leaving: drop its rows so settings stay valid."""
+	if app_name == "confidentiality_app":
+		return
+	settings = frappe.get_single("Confidentiality Settings")
+	keep = [row for row in settings.protected_doctypes if row.source_app != app_name]
+	if len(keep) != len(settings.protected_doctypes):
+		settings.set("protected_doctypes", keep)
+		settings.flags.ignore_validate = True
+		settings.save(ignore_permissions=True)
+
+
+def ensure_defaults():
+	ensure_roles()
+	ensure_purposes()
+	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
+		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
+	if not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
+		add_protected_defaults(apps=set(frappe.get_installed_apps()))
+		frappe.db.set_single_value("Confidentiality Settings", "defaults_applied", 1)
+
+
+def ensure_roles():
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def ensure_purposes():
+	for purpose, description in STANDARD_PURPOSES.items():
+		if not frappe.db.exists("Consent Purpose", purpose):
+			frappe.get_doc(
+				{
+					"doctype": "Consent Purpose",
+					"purpose_name": purpose,
+					"description": description,
+					"is_standard": 1,
+				}
+			).insert(ignore_permissions=True)
+
+
+def add_protected_defaults(apps: set[str]):
+	settings = frappe.get_single("Confidentiality Settings")
+	existing = {(r.document_type, r.client_field or "") for r in settings.protected_doctypes}
+	added = False
+	for app, doctype, field in DEFAULT_PROTECTED:
+		if app not in apps or (doctype, field) in existing:
+			continue
+		if not frappe.db.exists("DocType", doctype):
+			continue
+		meta = frappe.get_meta(doctype)
+		if field and not meta.get_field(field.partition(".")[0]):
+			continue
+		settings.append(
+			"protected_doctypes",
+			{"document_type": doctype, "client_field": field, "enabled": 1, "source_app": app},
+		)
+		added = True
+	if added:
+		settings.save(ignore_permissions=True)
+
+
+def before_uninstall():
+	"""Leave no roles behind (doctypes, the workspace and their records go with the module)."""
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		frappe.db.delete("DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+	frappe.clear_cache()

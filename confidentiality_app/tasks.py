@@ -1,0 +1,51 @@
+"""Scheduled jobs."""
+
+import frappe
+from frappe import _
+
+from confidentiality_app import audit
+from confidentiality_app.permissions import OFFICER
+
+
+def daily():
+	from confidentiality_app.confidentiality.doctype.client_consent.client_consent import expire_consents
+
+	expire_consents()
+	verify_log_and_alert()
+
+
+def verify_log_and_alert():
+	"""Walk the log chain; when it is broken, tell every Confidentiality Officer."""
+	result = audit.verify()
+	if result.ok:
+		return result
+	message = _(
+		"The Confidentiality Log failed verification at entry {0} ({1}). {2} entries were checked. Entries may have been changed or removed in the database."
+	).format(result.first_bad, result.problem, result.entries)
+	frappe.log_error(title="Confidentiality Log verification failed", message=message)
+	if frappe.db.get_single_value("Confidentiality Settings", "alert_on_log_failure"):
+		officers = frappe.get_all(
+			"Has Role",
+			filters={"role": OFFICER, "parenttype": "User"},
+			pluck="parent",
+			distinct=True,
+		)
+		officers = [
+			u for u in officers if frappe.db.get_value("User", u, "enabled") and u not in ("Guest",)
+		]
+		for user in officers:
+			frappe.get_doc(
+				{
+					"doctype": "Notification Log",
+					"for_user": user,
+					"type": "Alert",
+					"subject": _("Confidentiality Log verification failed"),
+					"email_content": message,
+					"document_type": "Confidentiality Log",
+					"document_name": result.first_bad,
+				}
+			).insert(ignore_permissions=True)
+		emails = [e for e in (frappe.db.get_value("User", u, "email") for u in officers) if e]
+		if emails:
+			frappe.sendmail(recipients=emails, subject=_("Confidentiality Log verification failed"), message=message)
+	return result

@@ -1,0 +1,558 @@
+"""Unit tests for confidentiality_app.policy (pure Python, no frappe)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from confidentiality_app import policy
+from confidentiality_app.policy import (
+	ENFORCE,
+	EVERYONE,
+	EXPIRED,
+	GRANTED,
+	MONITOR,
+	NO_CONSENT,
+	NOT_ACTIVE,
+	NOT_PROTECTED,
+	NOT_YET_VALID,
+	PURPOSE_MISSING,
+	RECIPIENT_NOT_NAMED,
+	SUPERSEDED,
+	UNAVAILABLE,
+	WITHDRAWN,
+	Client,
+	Decision,
+	Grant,
+	Outcome,
+	Request,
+	apply_mode,
+	decide,
+	normalise,
+	recipient_ids,
+	unavailable,
+)
+
+try:
+	from hypothesis import given, settings
+	from hypothesis import strategies as st
+
+	HAVE_HYPOTHESIS = True
+except ImportError:  # pragma: no cover - hypothesis is optional
+	HAVE_HYPOTHESIS = False
+
+NOW = datetime(2024, 6, 15, 12, 0, 0)
+TODAY = NOW.date()
+YESTERDAY = TODAY - timedelta(days=1)
+TOMORROW = TODAY + timedelta(days=1)
+ONE_SECOND = timedelta(seconds=1)
+
+PURPOSE = "coaching"
+OTHER_PURPOSE = "marketing"
+
+ALICE = recipient_ids("alice", "Alice@Example.org")
+BOB = recipient_ids("bob", "bob@example.org")
+CAROL = recipient_ids("carol", "carol@example.org")
+ALL_USERS = recipient_ids(EVERYONE)
+
+C1 = ("Customer", "CUST-0001")
+C2 = ("Lead", "LEAD-0002")
+
+
+def grant(name: str = "CONS-1", purposes=(PURPOSE,), **kwargs) -> Grant:
+	return Grant(name=name, purposes=frozenset(purposes), **kwargs)
+
+
+def client(*grants: Grant, key=C1) -> Client:
+	return Client(key=key, grants=tuple(grants))
+
+
+def request(*clients: Client, purpose: str = PURPOSE, recipients=(), now: datetime = NOW) -> Request:
+	return Request(purpose=purpose, clients=tuple(clients), recipients=tuple(recipients), now=now)
+
+
+def assert_denied(d: Decision, code: str) -> None:
+	assert d.allowed is False
+	assert d.code == code
+	assert d.decision == "Deny"
+	assert d.basis == ()
+
+
+def assert_granted(d: Decision, *basis: str) -> None:
+	assert d.allowed is True
+	assert d.code == GRANTED
+	assert d.decision == "Allow"
+	assert d.basis == basis
+	assert d.client is None
+	assert d.recipient is None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class TestHelpers:
+	@pytest.mark.parametrize(
+		"raw, expected",
+		[
+			(None, ""),
+			("", ""),
+			("   ", ""),
+			("Alice@Example.ORG", "alice@example.org"),
+			("  Bob \t\n", "bob"),
+			(EVERYONE, EVERYONE),
+		],
+	)
+	def test_normalise(self, raw, expected):
+		assert normalise(raw) == expected
+
+	def test_recipient_ids_normalises_deduplicates_and_drops_blanks(self):
+		ids = recipient_ids(" Alice ", "ALICE", "Alice@Example.org", None, "", "  ")
+		assert ids == frozenset({"alice", "alice@example.org"})
+
+	def test_recipient_ids_empty(self):
+		assert recipient_ids() == frozenset()
+		assert recipient_ids(None, "") == frozenset()
+
+	def test_unavailable_denies(self):
+		d = unavailable("cache down")
+		assert d.allowed is False
+		assert d.code == UNAVAILABLE
+		assert d.detail == "cache down"
+		assert d.decision == "Deny"
+		assert d.basis == ()
+
+	def test_unavailable_is_blocked_in_enforce(self):
+		assert apply_mode(unavailable("x"), ENFORCE) == Outcome(False, "Blocked", ENFORCE)
+
+	def test_unavailable_is_blocked_even_in_monitor(self):
+		# fail closed: Monitor lets known refusals through, never an unmade decision
+		assert apply_mode(unavailable("cache down"), MONITOR) == Outcome(False, "Blocked", MONITOR)
+
+	def test_priority_lists_every_denial_code_once(self):
+		assert len(set(policy._PRIORITY)) == len(policy._PRIORITY)
+		assert set(policy._PRIORITY) == {
+			RECIPIENT_NOT_NAMED,
+			WITHDRAWN,
+			EXPIRED,
+			NOT_YET_VALID,
+			SUPERSEDED,
+			NOT_ACTIVE,
+			PURPOSE_MISSING,
+			NO_CONSENT,
+		}
+
+	def test_dataclasses_are_frozen(self):
+		g = grant()
+		with pytest.raises(AttributeError):
+			g.active = False  # type: ignore[misc]
+		with pytest.raises(AttributeError):
+			unavailable("x").allowed = True  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- basics
+
+
+class TestBasics:
+	def test_no_clients_is_not_protected(self):
+		d = decide(request())
+		assert d.allowed is True
+		assert d.code == NOT_PROTECTED
+		assert d.basis == ()
+
+	def test_no_clients_with_recipients_is_not_protected(self):
+		d = decide(request(recipients=(BOB, ALL_USERS)))
+		assert d.allowed is True
+		assert d.code == NOT_PROTECTED
+
+	def test_no_grants_is_no_consent(self):
+		d = decide(request(client()))
+		assert_denied(d, NO_CONSENT)
+		assert d.client == C1
+		assert d.detail == ""
+
+	def test_grant_for_other_purpose_is_purpose_missing(self):
+		d = decide(request(client(grant("CONS-9", purposes=(OTHER_PURPOSE,)))))
+		assert_denied(d, PURPOSE_MISSING)
+		assert d.client == C1
+		assert d.detail == "CONS-9"
+
+	def test_purpose_match_is_exact(self):
+		d = decide(request(client(grant(purposes=("Coaching",)))))
+		assert_denied(d, PURPOSE_MISSING)
+
+	def test_valid_grant_allows_with_grant_name_as_basis(self):
+		assert_granted(decide(request(client(grant("CONS-7")))), "CONS-7")
+
+	def test_grant_with_several_purposes_covers_each(self):
+		g = grant(purposes=(PURPOSE, OTHER_PURPOSE))
+		assert_granted(decide(request(client(g), purpose=PURPOSE)), "CONS-1")
+		assert_granted(decide(request(client(g), purpose=OTHER_PURPOSE)), "CONS-1")
+		assert_denied(decide(request(client(g), purpose="research")), PURPOSE_MISSING)
+
+	def test_disclosure_kind_is_a_grant_too(self):
+		assert_granted(decide(request(client(grant("DISC-1", kind="disclosure")))), "DISC-1")
+
+	@pytest.mark.parametrize("purpose", ["", None])
+	def test_empty_purpose_is_unavailable(self, purpose):
+		d = decide(request(client(grant()), purpose=purpose))
+		assert d.allowed is False
+		assert d.code == UNAVAILABLE
+		assert d.detail
+
+	def test_default_now_is_current_time(self):
+		g = grant(valid_from=date.today() - timedelta(days=1), valid_until=date.today() + timedelta(days=1))
+		d = decide(Request(purpose=PURPOSE, clients=(client(g),)))
+		assert_granted(d, "CONS-1")
+
+
+# --------------------------------------------------------------------------- validity
+
+
+class TestValidity:
+	@pytest.mark.parametrize(
+		"kwargs, now, expected",
+		[
+			# valid_from
+			({"valid_from": TODAY}, NOW, None),
+			({"valid_from": TODAY}, datetime.combine(TODAY, datetime.min.time()), None),
+			({"valid_from": YESTERDAY}, NOW, None),
+			({"valid_from": TOMORROW}, NOW, NOT_YET_VALID),
+			({"valid_from": TOMORROW}, datetime.combine(TODAY, datetime.max.time()), NOT_YET_VALID),
+			# valid_until is inclusive: the whole of that day
+			({"valid_until": TODAY}, NOW, None),
+			({"valid_until": TODAY}, datetime.combine(TODAY, datetime.min.time()), None),
+			({"valid_until": TODAY}, datetime(2024, 6, 15, 23, 59, 59), None),
+			({"valid_until": TODAY}, datetime(2024, 6, 15, 23, 59, 59, 999999), None),
+			({"valid_until": TOMORROW}, NOW, None),
+			({"valid_until": YESTERDAY}, NOW, EXPIRED),
+			({"valid_until": YESTERDAY}, datetime.combine(TODAY, datetime.min.time()), EXPIRED),
+			# single-day window
+			({"valid_from": TODAY, "valid_until": TODAY}, NOW, None),
+			# unbounded
+			({}, NOW, None),
+		],
+	)
+	def test_validity_window(self, kwargs, now, expected):
+		d = decide(request(client(grant(**kwargs)), now=now))
+		if expected is None:
+			assert_granted(d, "CONS-1")
+		else:
+			assert_denied(d, expected)
+			assert d.client == C1
+			assert d.detail == "CONS-1"
+
+	@pytest.mark.parametrize(
+		"offset, expected",
+		[
+			(-timedelta(days=30), WITHDRAWN),
+			(-ONE_SECOND, WITHDRAWN),
+			(-timedelta(microseconds=1), WITHDRAWN),
+			(timedelta(0), WITHDRAWN),  # withdrawal takes effect at once
+			(timedelta(microseconds=1), None),
+			(ONE_SECOND, None),
+			(timedelta(days=30), None),
+		],
+	)
+	def test_withdrawal(self, offset, expected):
+		d = decide(request(client(grant(withdrawn_at=NOW + offset))))
+		if expected is None:
+			assert_granted(d, "CONS-1")
+		else:
+			assert_denied(d, expected)
+
+	def test_inactive_grant_is_not_active(self):
+		# draft or cancelled
+		assert_denied(decide(request(client(grant(active=False)))), NOT_ACTIVE)
+
+	def test_superseded_grant(self):
+		assert_denied(decide(request(client(grant(superseded=True)))), SUPERSEDED)
+
+	def test_withdrawn_wins_over_other_defects_of_the_same_grant(self):
+		g = grant(
+			withdrawn_at=NOW - ONE_SECOND, active=False, superseded=True, valid_until=YESTERDAY
+		)
+		assert_denied(decide(request(client(g))), WITHDRAWN)
+
+	def test_purpose_checked_before_anything_else(self):
+		g = grant(purposes=(OTHER_PURPOSE,), withdrawn_at=NOW - ONE_SECOND, active=False)
+		assert_denied(decide(request(client(g))), PURPOSE_MISSING)
+
+
+# --------------------------------------------------------------------------- recipients
+
+
+LIMITED = grant("CONS-L", recipients=recipient_ids(" Alice@EXAMPLE.org "))
+UNLIMITED = grant("CONS-U")
+
+
+class TestRecipients:
+	@pytest.mark.parametrize(
+		"recipient",
+		[
+			recipient_ids("alice@example.org"),
+			recipient_ids("ALICE@example.ORG"),
+			recipient_ids("alice", "Alice@Example.org"),  # user id + email
+			recipient_ids("  alice@example.org  "),
+			recipient_ids("bob", "Alice@Example.Org"),  # one of its identifiers is named
+		],
+	)
+	def test_named_recipient_allowed_case_insensitively(self, recipient):
+		assert_granted(decide(request(client(LIMITED), recipients=(recipient,))), "CONS-L")
+
+	def test_named_by_user_id(self):
+		g = grant("CONS-L", recipients=recipient_ids("Alice"))
+		assert_granted(decide(request(client(g), recipients=(ALICE,))), "CONS-L")
+
+	def test_unnamed_recipient_refused(self):
+		d = decide(request(client(LIMITED), recipients=(BOB,)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.client == C1
+		assert d.recipient == "bob"  # first identifier in sorted order
+		assert d.detail == "CONS-L"
+
+	def test_unnamed_recipient_allowed_by_unlimited_grant(self):
+		assert_granted(decide(request(client(UNLIMITED), recipients=(BOB,))), "CONS-U")
+
+	def test_everyone_refused_by_limited_grant(self):
+		d = decide(request(client(LIMITED), recipients=(ALL_USERS,)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.recipient == EVERYONE
+
+	def test_everyone_refused_even_with_a_named_identifier(self):
+		d = decide(request(client(LIMITED), recipients=(ALICE | ALL_USERS,)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.recipient == EVERYONE
+
+	def test_everyone_refused_even_if_grant_names_everyone(self):
+		g = grant("CONS-E", recipients=ALL_USERS)
+		assert_denied(decide(request(client(g), recipients=(ALL_USERS,))), RECIPIENT_NOT_NAMED)
+
+	def test_everyone_allowed_by_unlimited_grant(self):
+		assert_granted(decide(request(client(UNLIMITED), recipients=(ALL_USERS,))), "CONS-U")
+
+	def test_no_recipient_refused_by_limited_grant(self):
+		d = decide(request(client(LIMITED)))  # e.g. print: nobody identified
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.recipient is None
+		assert d.client == C1
+
+	def test_empty_identifier_set_refused_by_limited_grant(self):
+		d = decide(request(client(LIMITED), recipients=(recipient_ids(None, ""),)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.recipient is None
+
+	def test_no_recipient_allowed_by_unlimited_grant(self):
+		assert_granted(decide(request(client(UNLIMITED))), "CONS-U")
+
+	def test_limited_grant_then_unlimited_grant(self):
+		d = decide(request(client(LIMITED, UNLIMITED), recipients=(BOB,)))
+		assert_granted(d, "CONS-U")
+
+	def test_every_recipient_must_be_covered(self):
+		g = grant("CONS-L", recipients=ALICE | BOB)
+		assert_granted(decide(request(client(g), recipients=(ALICE, BOB))), "CONS-L")
+		d = decide(request(client(g), recipients=(ALICE, CAROL, BOB)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.recipient == "carol"
+
+	def test_first_uncovered_recipient_is_reported(self):
+		d = decide(request(client(LIMITED), recipients=(ALICE, CAROL, BOB)))
+		assert d.recipient == "carol"
+
+	def test_recipients_may_be_covered_by_different_grants(self):
+		ga = grant("CONS-A", recipients=ALICE)
+		gb = grant("CONS-B", recipients=BOB)
+		d = decide(request(client(ga, gb), recipients=(ALICE, BOB)))
+		assert_granted(d, "CONS-A", "CONS-B")
+
+
+# --------------------------------------------------------------------------- several clients
+
+
+class TestSeveralClients:
+	def test_allowed_when_every_client_covered(self):
+		d = decide(request(client(grant("CONS-1"), key=C1), client(grant("CONS-2"), key=C2)))
+		assert_granted(d, "CONS-1", "CONS-2")
+
+	def test_second_client_uncovered(self):
+		d = decide(request(client(grant("CONS-1"), key=C1), client(key=C2)))
+		assert_denied(d, NO_CONSENT)
+		assert d.client == C2
+
+	def test_first_client_uncovered(self):
+		d = decide(
+			request(client(grant("CONS-1", valid_until=YESTERDAY), key=C1), client(grant("CONS-2"), key=C2))
+		)
+		assert_denied(d, EXPIRED)
+		assert d.client == C1
+		assert d.detail == "CONS-1"
+
+	def test_one_clients_grant_does_not_cover_another(self):
+		d = decide(request(client(grant("CONS-1"), key=C1), client(grant("CONS-2", purposes=("x",)), key=C2)))
+		assert_denied(d, PURPOSE_MISSING)
+		assert d.client == C2
+		assert d.detail == "CONS-2"
+
+	def test_every_client_for_every_recipient(self):
+		c1 = client(grant("CONS-1", recipients=ALICE | BOB), key=C1)
+		c2 = client(grant("CONS-2", recipients=ALICE), key=C2)
+		assert_granted(decide(request(c1, c2, recipients=(ALICE,))), "CONS-1", "CONS-2")
+		d = decide(request(c1, c2, recipients=(ALICE, BOB)))
+		assert_denied(d, RECIPIENT_NOT_NAMED)
+		assert d.client == C2
+		assert d.recipient == "bob"
+
+	def test_basis_lists_each_grant_once(self):
+		shared = grant("CONS-S")  # e.g. recorded on the lead and found for the customer too
+		d = decide(request(client(shared, key=C1), client(shared, key=C2), recipients=(ALICE, BOB, CAROL)))
+		assert_granted(d, "CONS-S")
+
+	def test_basis_order_and_uniqueness(self):
+		g1, g2 = grant("CONS-1"), grant("CONS-2")
+		d = decide(request(client(g1, key=C1), client(g2, key=C2), client(g1, key=("Contact", "X"))))
+		assert_granted(d, "CONS-1", "CONS-2")
+
+	def test_first_valid_grant_is_the_basis(self):
+		d = decide(request(client(grant("CONS-A"), grant("CONS-B"))))
+		assert_granted(d, "CONS-A")
+
+
+# --------------------------------------------------------------------------- reason priority
+
+
+def failing_grant(code: str, name: str) -> Grant:
+	"""A grant that fails the standard request (purpose PURPOSE, recipient BOB) with `code`."""
+	return {
+		RECIPIENT_NOT_NAMED: lambda: grant(name, recipients=CAROL),
+		WITHDRAWN: lambda: grant(name, withdrawn_at=NOW - ONE_SECOND),
+		EXPIRED: lambda: grant(name, valid_until=YESTERDAY),
+		NOT_YET_VALID: lambda: grant(name, valid_from=TOMORROW),
+		SUPERSEDED: lambda: grant(name, superseded=True),
+		NOT_ACTIVE: lambda: grant(name, active=False),
+		PURPOSE_MISSING: lambda: grant(name, purposes=(OTHER_PURPOSE,)),
+	}[code]()
+
+
+FAILURE_CODES = [c for c in policy._PRIORITY if c != NO_CONSENT]
+
+
+def decide_with(*grants: Grant) -> Decision:
+	return decide(request(client(*grants), recipients=(BOB,)))
+
+
+class TestPriority:
+	@pytest.mark.parametrize("code", FAILURE_CODES)
+	def test_each_failing_grant_alone(self, code):
+		d = decide_with(failing_grant(code, "G"))
+		assert_denied(d, code)
+		assert d.detail == "G"
+
+	def test_expired_beats_purpose_missing(self):
+		d = decide_with(grant("CONS-P", purposes=(OTHER_PURPOSE,)), grant("CONS-E", valid_until=YESTERDAY))
+		assert_denied(d, EXPIRED)
+		assert d.detail == "CONS-E"
+		d = decide_with(grant("CONS-E", valid_until=YESTERDAY), grant("CONS-P", purposes=(OTHER_PURPOSE,)))
+		assert_denied(d, EXPIRED)
+		assert d.detail == "CONS-E"
+
+	@pytest.mark.parametrize(
+		"stronger, weaker", list(itertools.combinations(FAILURE_CODES, 2)), ids=lambda c: c
+	)
+	def test_more_specific_reason_wins_in_any_order(self, stronger, weaker):
+		a, b = failing_grant(stronger, "STRONG"), failing_grant(weaker, "WEAK")
+		for grants in ((a, b), (b, a)):
+			d = decide_with(*grants)
+			assert_denied(d, stronger)
+			assert d.detail == "STRONG"
+
+	def test_ties_list_every_grant_that_failed_that_way(self):
+		d = decide_with(
+			grant("CONS-1", valid_until=YESTERDAY),
+			grant("CONS-2", purposes=(OTHER_PURPOSE,)),
+			grant("CONS-3", valid_until=YESTERDAY - timedelta(days=5)),
+		)
+		assert_denied(d, EXPIRED)
+		assert d.detail == "CONS-1, CONS-3"
+
+	@pytest.mark.parametrize("code", FAILURE_CODES)
+	def test_a_valid_grant_wins_over_failing_ones(self, code):
+		valid = grant("VALID")
+		for grants in ((failing_grant(code, "BAD"), valid), (valid, failing_grant(code, "BAD"))):
+			assert_granted(decide_with(*grants), "VALID")
+
+
+# --------------------------------------------------------------------------- apply_mode
+
+
+ALLOW = Decision(True, GRANTED, basis=("CONS-1",))
+DENY = Decision(False, NO_CONSENT)
+
+
+class TestApplyMode:
+	@pytest.mark.parametrize(
+		"mode, expected_mode",
+		[(ENFORCE, ENFORCE), (MONITOR, MONITOR), (None, ENFORCE), ("", ENFORCE), ("bogus", ENFORCE)],
+	)
+	def test_allowed_proceeds(self, mode, expected_mode):
+		assert apply_mode(ALLOW, mode) == Outcome(True, "Allowed", expected_mode)
+
+	def test_not_protected_proceeds(self):
+		assert apply_mode(decide(request()), ENFORCE) == Outcome(True, "Allowed", ENFORCE)
+
+	def test_denied_in_enforce_is_blocked(self):
+		assert apply_mode(DENY, ENFORCE) == Outcome(False, "Blocked", ENFORCE)
+
+	def test_denied_in_monitor_is_monitored(self):
+		assert apply_mode(DENY, MONITOR) == Outcome(True, "Monitored", MONITOR)
+
+	@pytest.mark.parametrize("mode", [None, "", "monitor", "MONITOR", " Monitor", "Off", "Disabled", "bogus"])
+	def test_unknown_mode_fails_closed(self, mode):
+		assert apply_mode(DENY, mode) == Outcome(False, "Blocked", ENFORCE)
+
+	@pytest.mark.parametrize("code", FAILURE_CODES + [NO_CONSENT, UNAVAILABLE])
+	def test_every_denial_is_blocked_in_enforce(self, code):
+		assert apply_mode(Decision(False, code), ENFORCE).proceed is False
+
+
+# --------------------------------------------------------------------------- properties
+
+
+if HAVE_HYPOTHESIS:
+	grant_spec = st.sampled_from(FAILURE_CODES + [None])
+
+	@settings(max_examples=200, deadline=None)
+	@given(st.lists(grant_spec, max_size=6))
+	def test_decision_does_not_depend_on_grant_order(specs):
+		grants = [grant(f"G{i}") if s is None else failing_grant(s, f"G{i}") for i, s in enumerate(specs)]
+		forward = decide_with(*grants)
+		backward = decide_with(*reversed(grants))
+		assert forward.allowed == backward.allowed
+		assert forward.code == backward.code
+		assert set(forward.detail.split(", ")) == set(backward.detail.split(", "))
+		if None in specs:
+			assert forward.allowed
+		elif not specs:
+			assert forward.code == NO_CONSENT
+		else:
+			best = min(specs, key=policy._PRIORITY.index)
+			assert forward.code == best
+			assert set(forward.detail.split(", ")) == {f"G{i}" for i, s in enumerate(specs) if s == best}
+
+	@settings(max_examples=200, deadline=None)
+	@given(
+		st.lists(st.booleans(), min_size=1, max_size=5),
+		st.lists(st.sampled_from(["alice", "bob", "carol", EVERYONE]), max_size=4),
+	)
+	def test_allowed_iff_every_client_covered(covered, who):
+		clients = [
+			client(grant(f"G{i}") if ok else failing_grant(EXPIRED, f"G{i}"), key=("Customer", f"C{i}"))
+			for i, ok in enumerate(covered)
+		]
+		d = decide(request(*clients, recipients=tuple(recipient_ids(w) for w in who)))
+		assert d.allowed == all(covered)
+		if not d.allowed:
+			assert d.client == ("Customer", f"C{covered.index(False)}")
+		else:
+			assert d.basis == tuple(f"G{i}" for i in range(len(covered)))
