@@ -84,12 +84,16 @@ def record_consent(
 	if frappe.db.exists("Communication", evidence):
 		doc.evidence_type = "Written Acceptance"
 		doc.evidence_communication = evidence
-	elif frappe.db.exists("File", {"file_url": evidence}) or evidence.startswith(("/files/", "/private/files/")):
+	elif frappe.db.exists("File", {"file_url": evidence}) or evidence.startswith(
+		("/files/", "/private/files/")
+	):
 		doc.evidence_type = "Signed Document"
 		doc.evidence_file = evidence
 	else:
 		frappe.throw(
-			_("Evidence {0} is neither an attached file's URL nor a Communication.").format(frappe.bold(evidence))
+			_("Evidence {0} is neither an attached file's URL nor a Communication.").format(
+				frappe.bold(evidence)
+			)
 		)
 
 	for recipient in _as_list(recipients):
@@ -157,7 +161,12 @@ def verify_log():
 	"""Walk the Confidentiality Log chain: {"ok", "entries", "first_bad", "problem"}."""
 	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
 	result = audit.verify()
-	return {"ok": result.ok, "entries": result.entries, "first_bad": result.first_bad, "problem": result.problem}
+	return {
+		"ok": result.ok,
+		"entries": result.entries,
+		"first_bad": result.first_bad,
+		"problem": result.problem,
+	}
 
 
 @frappe.whitelist()

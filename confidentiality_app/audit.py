@@ -166,16 +166,58 @@ def _append(entry: Entry, db) -> str:
 		db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
 
 
-def entries(filters: dict | None = None, fields=None, db=None) -> list[dict]:
+def append_on_commit(entry: Entry) -> None:
+	"""Record a state change (consent recorded or withdrawn, share revoked) once the
+	caller's transaction commits, so the log never claims a change that was rolled back.
+	Refused attempts are not state changes: they use `append`, which survives rollback."""
+	entry.user = entry.user or frappe.session.user
+	entry.context = entry.context or request_context()
+	pending = getattr(frappe.local, "confidentiality_pending", None)
+	if pending is None:
+		pending = frappe.local.confidentiality_pending = []
+	if not pending:
+		frappe.db.after_commit.add(flush_pending)
+		frappe.db.after_rollback.add(discard_pending)
+	pending.append(entry)
+
+
+def flush_pending() -> list[str]:
+	"""Write the entries of the transaction that just committed."""
+	pending = getattr(frappe.local, "confidentiality_pending", None) or []
+	frappe.local.confidentiality_pending = []
+	names = []
+	for entry in pending:
+		try:
+			names.append(append(entry))
+		except LogUnavailable:
+			# the change is committed and cannot be undone here: leave a trace in the
+			# site's error log file (the database may be what failed)
+			frappe.logger("confidentiality_app").error(
+				f"Confidentiality Log entry lost after commit: {entry!r}", exc_info=True
+			)
+	return names
+
+
+def discard_pending() -> None:
+	frappe.local.confidentiality_pending = []
+
+
+def head_sequence(db=None) -> int:
+	db = db or _connection()
+	db.commit()
+	return db.sql(f"SELECT COALESCE(MAX(sequence), 0) FROM `tab{LOG_DOCTYPE}`")[0][0]
+
+
+def entries(filters: dict | None = None, fields=None, db=None, since: int = 0) -> list[dict]:
 	"""Read log entries as committed now (also from inside a transaction that started
 	before they were written), newest first."""
 	db = db or _connection()
 	db.commit()
-	conditions, values = [], []
+	conditions, values = ["sequence > %s"], [since]
 	for key, value in (filters or {}).items():
 		conditions.append(f"`{key}` = %s")
 		values.append(value)
-	where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+	where = f"WHERE {' AND '.join(conditions)}"
 	columns = ", ".join(f"`{f}`" for f in (fields or ["*"])) if fields else "*"
 	return db.sql(
 		f"SELECT {columns} FROM `tab{LOG_DOCTYPE}` {where} ORDER BY sequence DESC",

@@ -122,9 +122,9 @@ def validate_rule(doctype: str, field: str) -> None:
 		if cdf is not None and cdf.fieldtype in ("Link", "Dynamic Link"):
 			return
 	raise ConfigurationError(
-		_("Protected Doctype {0}: {1} must be a Link or Dynamic Link field, a Table of Dynamic Links, or table.link_field.").format(
-			doctype, field
-		)
+		_(
+			"Protected Doctype {0}: {1} must be a Link or Dynamic Link field, a Table of Dynamic Links, or table.link_field."
+		).format(doctype, field)
 	)
 
 
@@ -209,7 +209,9 @@ def self_ids(identity_parties) -> frozenset[str]:
 		if doctype == "Contact":
 			ids.update(
 				normalise(e)
-				for e in frappe.get_all("Contact Email", {"parent": name, "parenttype": "Contact"}, pluck="email_id")
+				for e in frappe.get_all(
+					"Contact Email", {"parent": name, "parenttype": "Contact"}, pluck="email_id"
+				)
 				if e
 			)
 	ids.discard("")

@@ -172,9 +172,9 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 
 	client = clients.title_of(decision.client) if decision.client else ""
 	client_label = _("{0} {1}").format(_(decision.client[0]), client) if decision.client else ""
-	how = _("Record the client's written consent first: use Record Consent on {0}, or create a Client Consent.").format(
-		client_label or _("the client record")
-	)
+	how = _(
+		"Record the client's written consent first: use Record Consent on {0}, or create a Client Consent."
+	).format(client_label or _("the client record"))
 	code = decision.code
 	if code == policy.NO_CONSENT:
 		reason = _("client {0} has no consent for purpose {1}.").format(client_label, _(purpose))
@@ -183,9 +183,9 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 			client_label, decision.detail, _(purpose)
 		)
 	elif code == policy.RECIPIENT_NOT_NAMED:
-		reason = _("the consent of client {0} for purpose {1} ({2}) does not name {3} as a recipient.").format(
-			client_label, _(purpose), decision.detail, decision.recipient
-		)
+		reason = _(
+			"the consent of client {0} for purpose {1} ({2}) does not name {3} as a recipient."
+		).format(client_label, _(purpose), decision.detail, decision.recipient)
 	elif code == policy.WITHDRAWN:
 		reason = _("client {0} withdrew consent for purpose {1} ({2}).").format(
 			client_label, _(purpose), decision.detail

@@ -1,7 +1,6 @@
 """Install, migrate and uninstall: roles, standard purposes, default protected doctypes."""
 
 import frappe
-from frappe import _
 
 from confidentiality_app.permissions import ROLES
 
@@ -77,7 +76,9 @@ def ensure_defaults():
 def ensure_roles():
 	for role in ROLES:
 		if not frappe.db.exists("Role", role):
-			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def ensure_purposes():

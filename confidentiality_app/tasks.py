@@ -30,9 +30,7 @@ def verify_log_and_alert():
 			pluck="parent",
 			distinct=True,
 		)
-		officers = [
-			u for u in officers if frappe.db.get_value("User", u, "enabled") and u not in ("Guest",)
-		]
+		officers = [u for u in officers if frappe.db.get_value("User", u, "enabled") and u not in ("Guest",)]
 		for user in officers:
 			frappe.get_doc(
 				{
@@ -45,7 +43,4 @@ def verify_log_and_alert():
 					"document_name": result.first_bad,
 				}
 			).insert(ignore_permissions=True)
-		emails = [e for e in (frappe.db.get_value("User", u, "email") for u in officers) if e]
-		if emails:
-			frappe.sendmail(recipients=emails, subject=_("Confidentiality Log verification failed"), message=message)
 	return result

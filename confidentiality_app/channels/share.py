@@ -88,7 +88,7 @@ def revoke_unconsented_shares(reason: str, doctypes: list[str] | None = None) ->
 				"DocShare", share.name, ignore_permissions=True, flags={"ignore_share_permission": True}
 			)
 			removed.append(share.name)
-		audit.append(
+		audit.append_on_commit(
 			audit.Entry(
 				action="Revoke Share",
 				channel="Share Revocation",

@@ -103,7 +103,9 @@ class TestEntryHash:
 		assert entry_hash(entry, GENESIS) != entry_hash(entry, "1" + GENESIS[1:])
 		assert entry_hash(entry, "a" * 64) != entry_hash(entry, "b" * 64)
 
-	@pytest.mark.parametrize("extra", ["name", "previous_hash", "entry_hash", "owner", "modified", "creation"])
+	@pytest.mark.parametrize(
+		"extra", ["name", "previous_hash", "entry_hash", "owner", "modified", "creation"]
+	)
 	def test_unhashed_fields_do_not_matter(self, extra):
 		entry = content(2)
 		assert entry_hash(dict(entry, **{extra: "anything"}), GENESIS) == entry_hash(entry, GENESIS)
@@ -324,11 +326,13 @@ if HAVE_HYPOTHESIS:
 			entry[field] = "e" * 64
 		else:
 			# values a row of the Confidentiality Log can hold: `sequence` is an Int column
-			values = st.one_of(st.integers(), st.none()) if field == "sequence" else st.one_of(st.text(), st.none())
+			values = (
+				st.one_of(st.integers(), st.none())
+				if field == "sequence"
+				else st.one_of(st.text(), st.none())
+			)
 			entry[field] = data.draw(
-				values.filter(
-					lambda v: canonical(dict(entry, **{field: v})) != canonical(entry)
-				),
+				values.filter(lambda v: canonical(dict(entry, **{field: v})) != canonical(entry)),
 				label="value",
 			)
 		result = verify(chain)

@@ -270,9 +270,7 @@ class TestValidity:
 		assert_denied(decide(request(client(grant(superseded=True)))), SUPERSEDED)
 
 	def test_withdrawn_wins_over_other_defects_of_the_same_grant(self):
-		g = grant(
-			withdrawn_at=NOW - ONE_SECOND, active=False, superseded=True, valid_until=YESTERDAY
-		)
+		g = grant(withdrawn_at=NOW - ONE_SECOND, active=False, superseded=True, valid_until=YESTERDAY)
 		assert_denied(decide(request(client(g))), WITHDRAWN)
 
 	def test_purpose_checked_before_anything_else(self):

@@ -67,7 +67,11 @@ class ClientConsent(Document):
 		self.validate_dates()
 		self.validate_consent_form()
 		if self.given_on_behalf and not (self.guardian_name and self.how_obtained):
-			frappe.throw(_("A consent given on behalf of the client needs the guardian's name and how it was obtained."))
+			frappe.throw(
+				_(
+					"A consent given on behalf of the client needs the guardian's name and how it was obtained."
+				)
+			)
 		if self.docstatus == 0:
 			self.status = "Draft"
 
@@ -76,12 +80,15 @@ class ClientConsent(Document):
 		if self.party_type not in kinds:
 			frappe.throw(
 				_("{0} is not a client record type. Consent can be recorded on: {1}.").format(
-					frappe.bold(self.party_type or _("(empty)")), ", ".join(sorted(kinds)) or _("none configured")
+					frappe.bold(self.party_type or _("(empty)")),
+					", ".join(sorted(kinds)) or _("none configured"),
 				),
 				title=_("Invalid Client"),
 			)
 		if not self.party or not frappe.db.exists(self.party_type, self.party):
-			frappe.throw(_("Client {0} {1} does not exist.").format(_(self.party_type), frappe.bold(self.party)))
+			frappe.throw(
+				_("Client {0} {1} does not exist.").format(_(self.party_type), frappe.bold(self.party))
+			)
 		if not can_act_for_office() and not frappe.has_permission(self.party_type, "read", self.party):
 			frappe.throw(
 				_("You can record consent only for clients you work with ({0} {1} is not yours).").format(
@@ -111,13 +118,17 @@ class ClientConsent(Document):
 		if self.evidence_type == "Signed Document":
 			if not self.evidence_file:
 				frappe.throw(
-					_("Attach the signed consent document: the Code requires the client's consent in writing."),
+					_(
+						"Attach the signed consent document: the Code requires the client's consent in writing."
+					),
 					title=_("Written Evidence Missing"),
 				)
 		elif self.evidence_type == "Written Acceptance":
 			if not self.evidence_communication:
 				frappe.throw(
-					_("Link the Communication (e.g. the client's email) in which the client accepted in writing."),
+					_(
+						"Link the Communication (e.g. the client's email) in which the client accepted in writing."
+					),
 					title=_("Written Evidence Missing"),
 				)
 			if not frappe.db.exists("Communication", self.evidence_communication):
@@ -163,7 +174,9 @@ class ClientConsent(Document):
 	def before_cancel(self):
 		if not self.withdrawal_reason:
 			frappe.throw(
-				_("Use Withdraw to record why the client withdrew consent; a consent is never cancelled without a reason."),
+				_(
+					"Use Withdraw to record why the client withdrew consent; a consent is never cancelled without a reason."
+				),
 				title=_("Withdrawal Reason Needed"),
 			)
 		self.withdrawn_on = self.withdrawn_on or now_datetime()
@@ -192,30 +205,27 @@ class ClientConsent(Document):
 	def forget_cached(self):
 		if not consents.invalidate((self.party_type, self.party)):
 			frappe.msgprint(
-				_("The consent cache could not be cleared; the change applies everywhere within {0} minutes.").format(
-					consents.CACHE_TTL // 60
-				),
+				_(
+					"The consent cache could not be cleared; the change applies everywhere within {0} minutes."
+				).format(consents.CACHE_TTL // 60),
 				indicator="orange",
 				alert=True,
 			)
 
 	def _log(self, action, reason):
-		try:
-			audit.append(
-				audit.Entry(
-					action=action,
-					channel="Client Consent",
-					outcome="Recorded",
-					reference_doctype=self.doctype,
-					reference_name=self.name,
-					client_doctype=self.party_type,
-					client_name=self.party,
-					reason=reason,
-					basis=self.name,
-				)
+		audit.append_on_commit(
+			audit.Entry(
+				action=action,
+				channel="Client Consent",
+				outcome="Recorded",
+				reference_doctype=self.doctype,
+				reference_name=self.name,
+				client_doctype=self.party_type,
+				client_name=self.party,
+				reason=reason,
+				basis=self.name,
 			)
-		except audit.LogUnavailable:
-			frappe.throw(_("The confidentiality log cannot be written; the consent change was not saved."))
+		)
 
 
 def expire_consents():

@@ -15,7 +15,9 @@ class LogIsAppendOnly(frappe.PermissionError):
 
 def _refuse():
 	frappe.throw(
-		_("Confidentiality Log entries are append-only evidence: they cannot be created, changed or deleted."),
+		_(
+			"Confidentiality Log entries are append-only evidence: they cannot be created, changed or deleted."
+		),
 		LogIsAppendOnly,
 	)
 

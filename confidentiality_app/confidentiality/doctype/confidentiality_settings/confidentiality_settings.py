@@ -24,7 +24,7 @@ class ConfidentialitySettings(Document):
 	def on_update(self):
 		before = self.get_doc_before_save()
 		if before and before.mode != self.mode:
-			audit.append(
+			audit.append_on_commit(
 				audit.Entry(
 					action="Change Mode",
 					channel="Confidentiality Settings",

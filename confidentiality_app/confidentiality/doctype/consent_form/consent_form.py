@@ -15,9 +15,9 @@ class ConsentForm(Document):
 		if before and before.status != "Draft":
 			if before.wording != self.wording or before.version != self.version:
 				frappe.throw(
-					_("The wording of {0} is no longer a draft and cannot change. Create a new version instead.").format(
-						frappe.bold(self.name)
-					)
+					_(
+						"The wording of {0} is no longer a draft and cannot change. Create a new version instead."
+					).format(frappe.bold(self.name))
 				)
 			if before.status == "Archived" and self.status != "Archived":
 				frappe.throw(_("An archived consent form version cannot become current again."))
@@ -42,7 +42,11 @@ class ConsentForm(Document):
 		from confidentiality_app import consents
 		from confidentiality_app.channels.share import revoke_unconsented_shares
 
-		earlier = frappe.get_all("Consent Form", filters={"form_title": self.form_title, "version": ["<", self.version]}, pluck="name")
+		earlier = frappe.get_all(
+			"Consent Form",
+			filters={"form_title": self.form_title, "version": ["<", self.version]},
+			pluck="name",
+		)
 		if not earlier:
 			return
 		affected = frappe.get_all(
@@ -69,4 +73,6 @@ class ConsentForm(Document):
 
 	def on_trash(self):
 		if self.status != "Draft" or frappe.db.exists("Client Consent", {"consent_form": self.name}):
-			frappe.throw(_("Consent form {0} has been used or published and is kept as evidence.").format(self.name))
+			frappe.throw(
+				_("Consent form {0} has been used or published and is kept as evidence.").format(self.name)
+			)

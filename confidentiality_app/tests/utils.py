@@ -1,0 +1,117 @@
+"""Helpers for the integration tests: real records on the real site, nothing faked."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import random_string
+
+from confidentiality_app import api, audit
+
+# Log entries written before this sequence belong to earlier tests (names of rolled-back
+# test records are reused, the log is never rolled back).
+_log_mark = 0
+
+
+class ConfidentialityTestCase(FrappeTestCase):
+	def setUp(self):
+		global _log_mark
+		super().setUp()
+		_log_mark = audit.head_sequence()
+		frappe.set_user("Administrator")
+
+
+def make_user(email: str | None = None, roles=("Sales User",), password: str | None = None) -> str:
+	email = email or f"cf-{random_string(8).lower()}@example.com"
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0],
+				"send_welcome_email": 0,
+				"user_type": "System User",
+				"roles": [{"role": r} for r in roles],
+			}
+		)
+		if password:
+			user.new_password = password
+		user.insert(ignore_permissions=True)
+	return email
+
+
+def make_lead(**kw):
+	suffix = random_string(6)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": kw.pop("first_name", "Client"),
+			"last_name": kw.pop("last_name", suffix),
+			"email_id": kw.pop("email_id", f"client-{suffix.lower()}@example.com"),
+			**kw,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def make_customer(lead=None, **kw):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": kw.pop("customer_name", f"Customer {random_string(6)}"),
+			"customer_type": "Individual",
+			"lead_name": lead,
+			**kw,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def make_contact(links=(), **kw):
+	suffix = random_string(6)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": kw.pop("first_name", f"Contact {suffix}"),
+			"email_ids": [{"email_id": f"contact-{suffix.lower()}@example.com", "is_primary": 1}],
+			"links": [{"link_doctype": dt, "link_name": dn} for dt, dn in links],
+			**kw,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def evidence_file(doctype, name) -> str:
+	f = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"signed-consent-{random_string(5)}.txt",
+			"content": b"I consent. -- signed",
+			"attached_to_doctype": doctype,
+			"attached_to_name": name,
+			"is_private": 1,
+		}
+	).insert(ignore_permissions=True)
+	return f.file_url
+
+
+def consent(doctype, name, purposes=("Share",), **kw) -> str:
+	return api.record_consent(doctype, name, list(purposes), evidence_file(doctype, name), **kw)
+
+
+def shares_of(doctype, name):
+	return frappe.get_all(
+		"DocShare",
+		filters={"share_doctype": doctype, "share_name": name},
+		fields=["name", "user", "everyone"],
+	)
+
+
+def log_of(doctype, name, **filters):
+	"""This test's log entries for a record, newest first. State-change entries wait for
+	the transaction to commit, which tests never do: write them as a commit would."""
+	audit.flush_pending()
+	return audit.entries({"reference_doctype": doctype, "reference_name": name, **filters}, since=_log_mark)
+
+
+def set_mode(mode: str):
+	frappe.db.set_single_value("Confidentiality Settings", "mode", mode)
+	frappe.clear_document_cache("Confidentiality Settings", "Confidentiality Settings")
