@@ -49,3 +49,6 @@ before_app_uninstall = "confidentiality_app.install.before_app_uninstall"
 # ---------------------------------------------------------------------------
 boot_session = "confidentiality_app.boot.boot_session"
 app_include_js = "confidentiality.bundle.js"
+
+# Tests: complete ERPNext's setup wizard first when ERPNext is installed.
+before_tests = "confidentiality_app.tests.utils.before_tests"
