@@ -1,0 +1,62 @@
+"""Frappe CRM: the agent auto-share and consent following CRM Lead -> CRM Deal.
+Runs when Frappe CRM is installed on the site, is skipped otherwise."""
+
+import unittest
+
+import frappe
+from frappe.utils import random_string
+
+from confidentiality_app.gate import ConfidentialityBlocked
+from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, log_of, make_user, shares_of
+
+
+def crm_installed():
+	return "crm" in frappe.get_installed_apps()
+
+
+class TestCRMShare(ConfidentialityTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		if not crm_installed():
+			raise unittest.SkipTest("Frappe CRM is not installed on this site")
+		cls.agent = make_user("cf-crm-agent@example.com", roles=("Sales User",))
+
+	def crm_lead(self):
+		suffix = random_string(6).lower()
+		return frappe.get_doc(
+			{"doctype": "CRM Lead", "first_name": "Crm", "last_name": suffix, "email": f"crm-{suffix}@example.com"}
+		).insert(ignore_permissions=True)
+
+	def test_crm_doctypes_are_protected_by_default(self):
+		rows = {
+			(r.document_type, r.client_field or "")
+			for r in frappe.get_single("Confidentiality Settings").protected_doctypes
+		}
+		self.assertIn(("CRM Lead", ""), rows)
+		self.assertIn(("CRM Deal", ""), rows)
+
+	def test_agent_auto_share_needs_consent(self):
+		lead = self.crm_lead()
+		lead.lead_owner = self.agent
+		with self.assertRaises(ConfidentialityBlocked):
+			lead.save(ignore_permissions=True)
+		self.assertEqual(shares_of("CRM Lead", lead.name), [])
+		self.assertEqual(log_of("CRM Lead", lead.name)[0].outcome, "Blocked")
+
+		consent("CRM Lead", lead.name, ["Share"])
+		lead.reload()
+		lead.lead_owner = self.agent
+		lead.save(ignore_permissions=True)
+		self.assertIn(self.agent, [s.user for s in shares_of("CRM Lead", lead.name)])
+
+	def test_consent_on_crm_lead_covers_its_deal(self):
+		lead = self.crm_lead()
+		deal = frappe.get_doc({"doctype": "CRM Deal", "lead": lead.name, "email": lead.email}).insert(
+			ignore_permissions=True
+		)
+		with self.assertRaises(ConfidentialityBlocked):
+			frappe.share.add("CRM Deal", deal.name, self.agent)
+		consent("CRM Lead", lead.name, ["Share"])
+		frappe.share.add("CRM Deal", deal.name, self.agent)
+		self.assertEqual([s.user for s in shares_of("CRM Deal", deal.name)], [self.agent])
