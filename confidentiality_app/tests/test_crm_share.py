@@ -25,7 +25,12 @@ class TestCRMShare(ConfidentialityTestCase):
 	def crm_lead(self):
 		suffix = random_string(6).lower()
 		return frappe.get_doc(
-			{"doctype": "CRM Lead", "first_name": "Crm", "last_name": suffix, "email": f"crm-{suffix}@example.com"}
+			{
+				"doctype": "CRM Lead",
+				"first_name": "Crm",
+				"last_name": suffix,
+				"email": f"crm-{suffix}@example.com",
+			}
 		).insert(ignore_permissions=True)
 
 	def test_crm_doctypes_are_protected_by_default(self):
