@@ -2,6 +2,9 @@
 
 from confidentiality_app import clients
 
+# The purposes whose egress channels this release gates (see hooks.py).
+ENFORCED_PURPOSES = ("Share",)
+
 
 def boot_session(bootinfo):
 	try:
@@ -9,6 +12,8 @@ def boot_session(bootinfo):
 		bootinfo.confidentiality = {
 			"protected_doctypes": sorted(rules),
 			"client_doctypes": sorted(clients.client_doctypes()),
+			"mode": clients.settings().mode or "Enforce",
+			"enforced_purposes": list(ENFORCED_PURPOSES),
 		}
 	except Exception:
-		bootinfo.confidentiality = {"protected_doctypes": [], "client_doctypes": []}
+		bootinfo.confidentiality = {"protected_doctypes": [], "client_doctypes": [], "mode": "Enforce"}
