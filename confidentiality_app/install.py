@@ -38,7 +38,7 @@ DEFAULT_PROTECTED = (
 
 
 def after_install():
-	ensure_defaults()
+	ensure_defaults(fresh=True)
 
 
 def after_migrate():
@@ -63,12 +63,14 @@ def before_app_uninstall(app_name):
 		settings.save(ignore_permissions=True)
 
 
-def ensure_defaults():
+def ensure_defaults(fresh: bool = False):
+	"""Idempotent. Protected doctype defaults are added on install and once more on a
+	migrate that finds them never applied; a row the administrator removed stays removed."""
 	ensure_roles()
 	ensure_purposes()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
-	if not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
+	if fresh or not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
 		add_protected_defaults(apps=set(frappe.get_installed_apps()))
 		frappe.db.set_single_value("Confidentiality Settings", "defaults_applied", 1)
 
@@ -116,7 +118,9 @@ def add_protected_defaults(apps: set[str]):
 
 
 def before_uninstall():
-	"""Leave no roles behind (doctypes, the workspace and their records go with the module)."""
+	"""Leave no roles or settings behind (doctypes, the workspace and their records go
+	with the module; a Single's values live in tabSingles and must go explicitly)."""
+	frappe.db.delete("Singles", {"doctype": "Confidentiality Settings"})
 	for role in ROLES:
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})

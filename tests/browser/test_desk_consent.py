@@ -122,7 +122,7 @@ def test_record_consent_then_unconsented_share_is_refused(page, api, results_dir
 	panel, client = consent_panel(page, "Lead", lead_a)
 	empty = client.locator(".consent-empty")
 	assert "No consent recorded" in empty.inner_text()
-	assert "sharing, emailing, printing and exporting" in empty.inner_text()
+	assert "may not be shared, emailed, printed or exported" in empty.inner_text()
 	assert panel.locator(".consent-panel-summary").inner_text().strip() == "No active consent"
 	page.screenshot(path=str(results_dir / "01-lead-no-consent.png"))
 

@@ -174,7 +174,13 @@ frappe.provide("confidentiality_app.consent_panel");
 		// Channels this release enforces (boot: enforced_purposes); the rest of what the
 		// Code forbids is stated, not claimed to be blocked.
 		const enforced = boot_info().enforced_purposes || ["Share"];
-		const enforced_text = enforced.map((p) => __(p).toLowerCase()).join(", ");
+		const gerund = {
+			Share: __("sharing"),
+			Email: __("emailing"),
+			Print: __("printing"),
+			Export: __("exporting"),
+		};
+		const enforced_text = enforced.map((p) => gerund[p] || __(p)).join(", ");
 		const blocked_word = monitor_mode()
 			? __("{0} would be blocked (Monitor mode: attempts are only logged)", [enforced_text])
 			: __("{0} is blocked", [enforced_text]);
