@@ -84,9 +84,7 @@ def record_consent(
 	if frappe.db.exists("Communication", evidence):
 		doc.evidence_type = "Written Acceptance"
 		doc.evidence_communication = evidence
-	elif frappe.db.exists("File", {"file_url": evidence}) or evidence.startswith(
-		("/files/", "/private/files/")
-	):
+	elif frappe.db.exists("File", {"file_url": evidence}):
 		doc.evidence_type = "Signed Document"
 		doc.evidence_file = evidence
 	else:

@@ -123,6 +123,11 @@ class ClientConsent(Document):
 					),
 					title=_("Written Evidence Missing"),
 				)
+			if not frappe.db.exists("File", {"file_url": self.evidence_file}):
+				frappe.throw(
+					_("The signed document {0} is not an uploaded file.").format(self.evidence_file),
+					title=_("Written Evidence Missing"),
+				)
 		elif self.evidence_type == "Written Acceptance":
 			if not self.evidence_communication:
 				frappe.throw(

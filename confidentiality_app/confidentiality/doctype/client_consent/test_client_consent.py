@@ -42,6 +42,10 @@ class TestClientConsent(ConfidentialityTestCase):
 			self.draft(lead, evidence_type="Written Acceptance").insert()
 		with self.assertRaises(frappe.ValidationError):
 			api.record_consent("Lead", lead.name, ["Share"], "not-a-file-or-communication")
+		with self.assertRaises(frappe.ValidationError):
+			api.record_consent("Lead", lead.name, ["Share"], "/private/files/never-uploaded.pdf")
+		with self.assertRaises(frappe.ValidationError):
+			self.draft(lead, evidence_file="/private/files/never-uploaded.pdf").insert()
 		self.assertFalse(frappe.db.exists("Client Consent", {"party": lead.name}))
 
 	def test_written_acceptance_by_communication(self):
@@ -140,7 +144,7 @@ class TestClientConsent(ConfidentialityTestCase):
 	def test_only_client_records_take_consent(self):
 		todo = frappe.get_doc({"doctype": "ToDo", "description": "x"}).insert()
 		with self.assertRaises(frappe.ValidationError) as ctx:
-			api.record_consent("ToDo", todo.name, ["Share"], "/private/files/x.txt")
+			api.record_consent("ToDo", todo.name, ["Share"], evidence_file("ToDo", todo.name))
 		self.assertIn("not a client record type", str(ctx.exception))
 
 	def test_unknown_purpose_is_refused(self):
