@@ -16,6 +16,8 @@ STANDARD_PURPOSES = {
 
 # (app, doctype, client field). Blank field: the record itself is the client.
 DEFAULT_PROTECTED = (
+	# a consent record names its client: sharing it discloses that client too
+	("confidentiality_app", "Client Consent", "party"),
 	("frappe", "Contact", ""),
 	("frappe", "Address", "links"),
 	("erpnext", "Lead", ""),
@@ -71,7 +73,7 @@ def ensure_defaults(fresh: bool = False):
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
 	if fresh or not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
-		add_protected_defaults(apps=set(frappe.get_installed_apps()))
+		add_protected_defaults(apps={*frappe.get_installed_apps(), "confidentiality_app"})
 		frappe.db.set_single_value("Confidentiality Settings", "defaults_applied", 1)
 
 

@@ -224,3 +224,11 @@ class TestShareChannel(ConfidentialityTestCase):
 		frappe.share.add("Lead", lead.name, client_user)
 		self.assertEqual(len(shares_of("Lead", lead.name)), 1)
 		self.assertEqual(log_of("Lead", lead.name)[0].outcome, "Allowed")
+
+	def test_consent_record_itself_is_protected(self):
+		"""A Client Consent names its client: sharing it needs that client's Share consent."""
+		lead = make_lead()
+		name = consent("Lead", lead.name, ["Print"])
+		with self.assertRaises(ConfidentialityBlocked):
+			frappe.share.add("Client Consent", name, self.coach)
+		self.assertEqual(shares_of("Client Consent", name), [])
