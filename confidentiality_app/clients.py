@@ -216,3 +216,113 @@ def self_ids(identity_parties) -> frozenset[str]:
 			)
 	ids.discard("")
 	return frozenset(ids)
+
+
+def covered_by(party: tuple[str, str]) -> list[tuple[str, str]]:
+	"""The client records a consent recorded on `party` covers: the reverse of `identity`
+	(the party, its conversions, and the Contacts that belong to it)."""
+	kinds = client_doctypes()
+	seen = [party]
+	frontier = [party]
+	while frontier and len(seen) < MAX_IDENTITY:
+		doctype, name = frontier.pop()
+		# conversions run both ways; a Contact's edge to its parties runs the other way here
+		related = [] if doctype == "Contact" else _related((doctype, name))
+		related += [
+			("Contact", c)
+			for c in frappe.get_all(
+				"Dynamic Link",
+				filters={"parenttype": "Contact", "link_doctype": doctype, "link_name": name},
+				pluck="parent",
+			)
+		]
+		for r in related:
+			if r[0] in kinds and r[1] and r not in seen:
+				seen.append(r)
+				frontier.append(r)
+	return seen
+
+
+def covered_records(parties) -> dict[str, set[str]]:
+	"""{doctype: {names}} of protected records that name a client covered by consents
+	recorded on `parties`: the records whose decisions may change with those consents."""
+	covered: list[tuple[str, str]] = []
+	for party in parties:
+		for p in covered_by(tuple(party)):
+			if p not in covered:
+				covered.append(p)
+	by_type: dict[str, list[str]] = {}
+	for doctype, name in covered:
+		by_type.setdefault(doctype, []).append(name)
+
+	records: dict[str, set[str]] = {}
+	for doctype, fields in protected_rules().items():
+		found = records.setdefault(doctype, set())
+		for field in fields:
+			if not field:
+				found.update(by_type.get(doctype, ()))
+				continue
+			found.update(_records_naming(doctype, field, by_type))
+	return records
+
+
+def _records_naming(doctype: str, field: str, by_type: dict[str, list[str]]) -> set[str]:
+	meta = frappe.get_meta(doctype)
+	table_field, _dot, child_field = field.partition(".")
+	df = meta.get_field(table_field)
+	if df is None:
+		return set()
+	found: set[str] = set()
+	if df.fieldtype == "Link":
+		names = by_type.get(df.options)
+		if names:
+			found.update(frappe.get_all(doctype, {field: ["in", names]}, pluck="name"))
+	elif df.fieldtype == "Dynamic Link":
+		for target, names in by_type.items():
+			found.update(frappe.get_all(doctype, {df.options: target, field: ["in", names]}, pluck="name"))
+	elif df.fieldtype in ("Table", "Table MultiSelect"):
+		if df.options == "Dynamic Link" and not child_field:
+			for target, names in by_type.items():
+				found.update(
+					frappe.get_all(
+						"Dynamic Link",
+						filters={
+							"parenttype": doctype,
+							"parentfield": table_field,
+							"link_doctype": target,
+							"link_name": ["in", names],
+						},
+						pluck="parent",
+					)
+				)
+		elif child_field:
+			cdf = frappe.get_meta(df.options).get_field(child_field)
+			if cdf is not None and cdf.fieldtype == "Link":
+				names = by_type.get(cdf.options)
+				if names:
+					found.update(
+						frappe.get_all(
+							df.options,
+							filters={
+								"parenttype": doctype,
+								"parentfield": table_field,
+								child_field: ["in", names],
+							},
+							pluck="parent",
+						)
+					)
+			elif cdf is not None and cdf.fieldtype == "Dynamic Link":
+				for target, names in by_type.items():
+					found.update(
+						frappe.get_all(
+							df.options,
+							filters={
+								"parenttype": doctype,
+								"parentfield": table_field,
+								cdf.options: target,
+								child_field: ["in", names],
+							},
+							pluck="parent",
+						)
+					)
+	return found

@@ -34,9 +34,26 @@ def _channel(docshare) -> str:
 	return "DocShare"
 
 
+_RIGHTS = ("read", "write", "share", "submit")
+
+
+def _widens(docshare) -> bool:
+	"""A new share, or an existing one given more rights or another recipient. Re-saving
+	an unchanged share (Frappe re-saves a user's share with themself on every User save)
+	releases nothing new and is neither decided nor logged again."""
+	if docshare.is_new():
+		return True
+	before = frappe.db.get_value("DocShare", docshare.name, ["user", "everyone", *_RIGHTS], as_dict=True)
+	if not before:
+		return True
+	if before.user != docshare.user or int(before.everyone or 0) != int(docshare.everyone or 0):
+		return True
+	return any(int(docshare.get(r) or 0) > int(before.get(r) or 0) for r in _RIGHTS)
+
+
 def validate_share(doc, method=None, docshare=None):
 	"""doc_events["*"]["validate_share"]: refuse a share of a protected record without consent."""
-	if docshare is None or not gate.is_protected(doc.doctype):
+	if docshare is None or not gate.is_protected(doc.doctype) or not _widens(docshare):
 		return
 	ids, label = _recipient(docshare)
 	gate.enforce(
@@ -51,23 +68,36 @@ def validate_share(doc, method=None, docshare=None):
 	)
 
 
-def revoke_unconsented_shares(reason: str, doctypes: list[str] | None = None) -> list[str]:
+def revoke_unconsented_shares(reason: str, parties: list[tuple[str, str]] | None = None) -> list[str]:
 	"""Remove every share of a protected record that its clients' consents no longer allow.
 
-	Called when consent is withdrawn, expires or is superseded. Decisions bypass the cache
-	(the change that triggered this may not have reached it). Returns the removed DocShares.
+	Called when consent is withdrawn, expires or is superseded. With `parties` (the clients
+	whose consents changed) only shares of the records those consents covered are checked;
+	without, every share of a protected doctype. Decisions bypass the cache (the change
+	that triggered this may not have reached it). Returns the removed DocShares.
 	"""
 	from confidentiality_app import clients
 
-	protected = doctypes or list(clients.protected_rules())
+	protected = list(clients.protected_rules())
 	if not protected:
 		return []
+	if parties is None:
+		candidates = frappe.get_all(
+			"DocShare",
+			filters={"share_doctype": ["in", protected]},
+			fields=["name", "share_doctype", "share_name", "user", "everyone"],
+		)
+	else:
+		candidates = []
+		for doctype, names in clients.covered_records(parties).items():
+			if names:
+				candidates += frappe.get_all(
+					"DocShare",
+					filters={"share_doctype": doctype, "share_name": ["in", sorted(names)]},
+					fields=["name", "share_doctype", "share_name", "user", "everyone"],
+				)
 	removed = []
-	for share in frappe.get_all(
-		"DocShare",
-		filters={"share_doctype": ["in", protected]},
-		fields=["name", "share_doctype", "share_name", "user", "everyone"],
-	):
+	for share in candidates:
 		ids, label = _recipient(frappe._dict(share))
 		verdict = gate.check(
 			share.share_doctype,

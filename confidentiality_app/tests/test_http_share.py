@@ -30,6 +30,7 @@ class TestHTTPShare(ConfidentialityTestCase):
 		consent("Lead", cls.consented.name, ["Share"])
 		# the WSGI app runs in another thread on its own DB connection: it must see these
 		frappe.db.commit()
+		cls.addClassCleanup(cls.remove_committed)
 		cls.client = get_test_client()
 		response = make_request(
 			cls.client.post, ("/api/method/login",), {"data": {"usr": cls.sharer, "pwd": PASSWORD}}
@@ -37,14 +38,14 @@ class TestHTTPShare(ConfidentialityTestCase):
 		assert response.status_code == 200, response.get_data(as_text=True)
 
 	@classmethod
-	def tearDownClass(cls):
+	def remove_committed(cls):
+		"""Runs even when setUpClass fails after its commit."""
 		frappe.db.rollback()
 		frappe.set_user("Administrator")
 		for lead in (cls.lead, cls.consented):
 			frappe.db.delete("DocShare", {"share_doctype": "Lead", "share_name": lead.name})
 		frappe.delete_doc("User", cls.sharer, force=True, ignore_permissions=True)
 		frappe.db.commit()
-		super().tearDownClass()
 
 	def share(self, lead):
 		return make_request(

@@ -232,3 +232,54 @@ class TestShareChannel(ConfidentialityTestCase):
 		with self.assertRaises(ConfidentialityBlocked):
 			frappe.share.add("Client Consent", name, self.coach)
 		self.assertEqual(shares_of("Client Consent", name), [])
+
+	def test_withdrawal_revokes_shares_of_every_record_the_consent_covered(self):
+		lead = make_lead()
+		name = consent("Lead", lead.name, ["Share"])
+		customer = make_customer(lead=lead.name)
+		contact = make_contact(links=[("Customer", customer.name)])
+		address = frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": "Home",
+				"address_line1": "1 Client Street",
+				"city": "Town",
+				"country": frappe.db.get_value("Country", {}, "name"),
+				"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+			}
+		).insert(ignore_permissions=True)
+		opportunity = frappe.get_doc(
+			{"doctype": "Opportunity", "opportunity_from": "Lead", "party_name": lead.name}
+		).insert(ignore_permissions=True)
+		other = make_lead()
+		consent("Lead", other.name, ["Share"])
+		records = [
+			("Lead", lead.name),
+			("Customer", customer.name),
+			("Contact", contact.name),
+			("Address", address.name),
+			("Opportunity", opportunity.name),
+		]
+		for doctype, docname in [*records, ("Lead", other.name)]:
+			frappe.share.add(doctype, docname, self.coach)
+
+		frappe.get_attr("confidentiality_app.api.withdraw_consent")(name, "Client ended the relationship")
+
+		for doctype, docname in records:
+			self.assertEqual(shares_of(doctype, docname), [], f"{doctype} {docname} is still shared")
+			self.assertEqual(log_of(doctype, docname, action="Revoke Share")[0].outcome, "Revoked")
+		self.assertEqual(len(shares_of("Lead", other.name)), 1)
+
+	def test_unchanged_share_is_not_decided_again_but_widening_is(self):
+		lead = make_lead()
+		name = consent("Lead", lead.name, ["Share"])
+		share = frappe.share.add("Lead", lead.name, self.coach)
+		before = len(log_of("Lead", lead.name))
+		frappe.get_doc("DocShare", share.name).save(ignore_permissions=True)
+		self.assertEqual(len(log_of("Lead", lead.name)), before)
+
+		frappe.db.set_value("Client Consent", name, "docstatus", 2)  # consent gone (cache bypassed below)
+		frappe.get_attr("confidentiality_app.consents.invalidate")(("Lead", lead.name))
+		with self.assertRaises(ConfidentialityBlocked):
+			frappe.share.set_permission("Lead", lead.name, self.coach, "write")
+		self.assertEqual(frappe.db.get_value("DocShare", share.name, "write"), 0)

@@ -32,9 +32,13 @@ def make_user(email: str | None = None, roles=("Sales User",), password: str | N
 				"roles": [{"role": r} for r in roles],
 			}
 		)
-		if password:
-			user.new_password = password
 		user.insert(ignore_permissions=True)
+	if password:
+		# set after insert: an app that re-saves the user in after_insert (Frappe LMS adds
+		# a role) makes Frappe drop a new_password given at insert
+		from frappe.utils.password import update_password
+
+		update_password(email, password)
 	return email
 
 

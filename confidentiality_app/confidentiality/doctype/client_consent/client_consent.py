@@ -193,7 +193,9 @@ class ClientConsent(Document):
 		self._log("Withdraw Consent", _("Consent withdrawn: {0}").format(self.withdrawal_reason))
 		from confidentiality_app.channels.share import revoke_unconsented_shares
 
-		revoke_unconsented_shares(_("Consent {0} was withdrawn.").format(self.name))
+		revoke_unconsented_shares(
+			_("Consent {0} was withdrawn.").format(self.name), parties=[(self.party_type, self.party)]
+		)
 
 	def on_trash(self):
 		if self.docstatus != 0:
@@ -236,11 +238,12 @@ class ClientConsent(Document):
 def expire_consents():
 	"""Scheduled daily: mark consents past Valid Until as Expired and remove the shares
 	they allowed. The policy already ignores expired consents; this keeps the status true."""
-	names = frappe.get_all(
+	expired_parties = frappe.get_all(
 		"Client Consent",
 		filters={"docstatus": 1, "status": "Active", "valid_until": ["<", today()]},
-		pluck="name",
+		fields=["name", "party_type", "party"],
 	)
+	names = [row.name for row in expired_parties]
 	for name in names:
 		doc = frappe.get_doc("Client Consent", name)
 		doc.db_set({"status": "Expired", "expired_on": doc.valid_until}, notify=True)
@@ -249,5 +252,8 @@ def expire_consents():
 	if names:
 		from confidentiality_app.channels.share import revoke_unconsented_shares
 
-		revoke_unconsented_shares(_("Consents expired: {0}.").format(", ".join(names)))
+		revoke_unconsented_shares(
+			_("Consents expired: {0}.").format(", ".join(names)),
+			parties=list({(p.party_type, p.party) for p in expired_parties}),
+		)
 	return names

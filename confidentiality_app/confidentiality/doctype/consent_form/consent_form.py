@@ -69,7 +69,10 @@ class ConsentForm(Document):
 				_("{0} consents given on earlier versions now need re-consent.").format(len(affected)),
 				alert=True,
 			)
-			revoke_unconsented_shares(_("Consent form {0} requires re-consent.").format(self.name))
+			revoke_unconsented_shares(
+				_("Consent form {0} requires re-consent.").format(self.name),
+				parties=list({(row.party_type, row.party) for row in affected}),
+			)
 
 	def on_trash(self):
 		if self.status != "Draft" or frappe.db.exists("Client Consent", {"consent_form": self.name}):
