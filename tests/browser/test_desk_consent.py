@@ -168,9 +168,11 @@ def test_record_consent_then_unconsented_share_is_refused(page, api, results_dir
 		"(name) => cur_frm.doc.name === name && cur_frm.doc.docstatus === 1 && cur_frm.doc.status === 'Active'",
 		arg=consent,
 	)
-	indicator = page.locator(".page-head:visible .indicator-pill").first
+	indicator = page.locator(".page-head:visible .indicator-pill", has_text="Active").first
+	indicator.wait_for(state="visible")
 	assert indicator.inner_text().strip() == "Active"
 	withdraw = page.locator(".page-actions:visible button", has_text="Withdraw")
+	withdraw.first.wait_for(state="visible")  # the form re-renders its buttons after submit
 	assert withdraw.count() == 1
 	no_modal_animating(page)
 	page.screenshot(path=str(results_dir / "03-consent-submitted.png"))
