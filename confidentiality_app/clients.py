@@ -14,6 +14,8 @@ other contacts: one person's consent does not cover a colleague.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import frappe
 from frappe import _
 
@@ -66,66 +68,66 @@ def clients_of(doctype: str, name: str, doc=None) -> list[tuple[str, str]]:
 	return found
 
 
-def _parties_in_field(doc, field: str) -> list[tuple[str, str]]:
-	meta = frappe.get_meta(doc.doctype)
+@dataclass(frozen=True)
+class RuleShape:
+	"""How a Protected Doctype row's client field names clients.
+
+	kind: "link" | "dynamic" (a field on the record), "links_table" (a Table of Dynamic
+	Links, e.g. Address.links), "child_link" | "child_dynamic" (`table.field`)."""
+
+	kind: str
+	field: str  # the field on the record (the table field for table kinds)
+	target: str | None = None  # Link target doctype, or the field holding the doctype
+	table: str | None = None  # child doctype for table kinds
+	child_field: str | None = None
+
+
+def rule_shape(doctype: str, field: str) -> RuleShape:
+	"""Interpret a client field once for every use; ConfigurationError when it cannot name
+	a client."""
 	table_field, _dot, child_field = field.partition(".")
-	df = meta.get_field(table_field)
+	df = frappe.get_meta(doctype).get_field(table_field)
 	if df is None:
-		raise ConfigurationError(
-			_("Protected Doctype {0}: field {1} does not exist.").format(doc.doctype, field)
-		)
-	if df.fieldtype == "Link":
-		return [(df.options, doc.get(field))]
-	if df.fieldtype == "Dynamic Link":
-		return [(doc.get(df.options), doc.get(field))]
+		raise ConfigurationError(_("Protected Doctype {0}: field {1} does not exist.").format(doctype, field))
+	if not child_field and df.fieldtype == "Link":
+		return RuleShape("link", table_field, target=df.options)
+	if not child_field and df.fieldtype == "Dynamic Link":
+		return RuleShape("dynamic", table_field, target=df.options)
 	if df.fieldtype in ("Table", "Table MultiSelect"):
-		parties = []
-		child_meta = frappe.get_meta(df.options)
-		for row in doc.get(table_field) or []:
-			if df.options == "Dynamic Link" and not child_field:
-				parties.append((row.link_doctype, row.link_name))
-				continue
-			cdf = child_meta.get_field(child_field) if child_field else None
-			if cdf is None or cdf.fieldtype not in ("Link", "Dynamic Link"):
-				raise ConfigurationError(
-					_("Protected Doctype {0}: {1} must name a Link field of table {2}.").format(
-						doc.doctype, field, df.options
-					)
-				)
-			target = cdf.options if cdf.fieldtype == "Link" else row.get(cdf.options)
-			parties.append((target, row.get(child_field)))
-		return parties
+		if df.options == "Dynamic Link" and not child_field:
+			return RuleShape("links_table", table_field, table="Dynamic Link")
+		cdf = frappe.get_meta(df.options).get_field(child_field) if child_field else None
+		if cdf is not None and cdf.fieldtype == "Link":
+			return RuleShape("child_link", table_field, cdf.options, df.options, child_field)
+		if cdf is not None and cdf.fieldtype == "Dynamic Link":
+			return RuleShape("child_dynamic", table_field, cdf.options, df.options, child_field)
 	raise ConfigurationError(
-		_("Protected Doctype {0}: field {1} is a {2}; use a Link, Dynamic Link or Table field.").format(
-			doc.doctype, field, df.fieldtype
-		)
+		_(
+			"Protected Doctype {0}: {1} must be a Link or Dynamic Link field, a Table of Dynamic Links, or table.link_field."
+		).format(doctype, field)
 	)
+
+
+def _parties_in_field(doc, field: str) -> list[tuple[str, str]]:
+	shape = rule_shape(doc.doctype, field)
+	if shape.kind == "link":
+		return [(shape.target, doc.get(shape.field))]
+	if shape.kind == "dynamic":
+		return [(doc.get(shape.target), doc.get(shape.field))]
+	rows = doc.get(shape.field) or []
+	if shape.kind == "links_table":
+		return [(row.link_doctype, row.link_name) for row in rows]
+	if shape.kind == "child_link":
+		return [(shape.target, row.get(shape.child_field)) for row in rows]
+	return [(row.get(shape.target), row.get(shape.child_field)) for row in rows]
 
 
 def validate_rule(doctype: str, field: str) -> None:
 	"""Raise ConfigurationError when a Protected Doctype row cannot be resolved."""
 	if not frappe.db.exists("DocType", doctype):
 		raise ConfigurationError(_("Protected Doctype {0} does not exist.").format(doctype))
-	if not field:
-		return
-	meta = frappe.get_meta(doctype)
-	table_field, _dot, child_field = field.partition(".")
-	df = meta.get_field(table_field)
-	if df is None:
-		raise ConfigurationError(_("Protected Doctype {0}: field {1} does not exist.").format(doctype, field))
-	if df.fieldtype in ("Link", "Dynamic Link") and not child_field:
-		return
-	if df.fieldtype in ("Table", "Table MultiSelect"):
-		if df.options == "Dynamic Link" and not child_field:
-			return
-		cdf = frappe.get_meta(df.options).get_field(child_field) if child_field else None
-		if cdf is not None and cdf.fieldtype in ("Link", "Dynamic Link"):
-			return
-	raise ConfigurationError(
-		_(
-			"Protected Doctype {0}: {1} must be a Link or Dynamic Link field, a Table of Dynamic Links, or table.link_field."
-		).format(doctype, field)
-	)
+	if field:
+		rule_shape(doctype, field)
 
 
 def identity(party: tuple[str, str]) -> list[tuple[str, str]]:
@@ -243,9 +245,10 @@ def covered_by(party: tuple[str, str]) -> list[tuple[str, str]]:
 	return seen
 
 
-def covered_records(parties) -> dict[str, set[str]]:
+def covered_records(parties) -> dict[str, set[str] | None]:
 	"""{doctype: {names}} of protected records that name a client covered by consents
-	recorded on `parties`: the records whose decisions may change with those consents."""
+	recorded on `parties`: the records whose decisions may change with those consents.
+	None for a doctype whose rule cannot be resolved: every record of it must be re-checked."""
 	covered: list[tuple[str, str]] = []
 	for party in parties:
 		for p in covered_by(tuple(party)):
@@ -255,74 +258,42 @@ def covered_records(parties) -> dict[str, set[str]]:
 	for doctype, name in covered:
 		by_type.setdefault(doctype, []).append(name)
 
-	records: dict[str, set[str]] = {}
+	records: dict[str, set[str] | None] = {}
 	for doctype, fields in protected_rules().items():
-		found = records.setdefault(doctype, set())
-		for field in fields:
-			if not field:
-				found.update(by_type.get(doctype, ()))
-				continue
-			found.update(_records_naming(doctype, field, by_type))
+		found: set[str] = set()
+		try:
+			for field in fields:
+				if field:
+					found |= _records_naming(doctype, rule_shape(doctype, field), by_type)
+				else:
+					found.update(by_type.get(doctype, ()))
+		except ConfigurationError:
+			records[doctype] = None
+			continue
+		records[doctype] = found
 	return records
 
 
-def _records_naming(doctype: str, field: str, by_type: dict[str, list[str]]) -> set[str]:
-	meta = frappe.get_meta(doctype)
-	table_field, _dot, child_field = field.partition(".")
-	df = meta.get_field(table_field)
-	if df is None:
-		return set()
+def _records_naming(doctype: str, shape: RuleShape, by_type: dict[str, list[str]]) -> set[str]:
+	if shape.kind in ("link", "child_link"):
+		targets = {shape.target: by_type[shape.target]} if shape.target in by_type else {}
+	else:
+		targets = by_type
 	found: set[str] = set()
-	if df.fieldtype == "Link":
-		names = by_type.get(df.options)
-		if names:
-			found.update(frappe.get_all(doctype, {field: ["in", names]}, pluck="name"))
-	elif df.fieldtype == "Dynamic Link":
-		for target, names in by_type.items():
-			found.update(frappe.get_all(doctype, {df.options: target, field: ["in", names]}, pluck="name"))
-	elif df.fieldtype in ("Table", "Table MultiSelect"):
-		if df.options == "Dynamic Link" and not child_field:
-			for target, names in by_type.items():
-				found.update(
-					frappe.get_all(
-						"Dynamic Link",
-						filters={
-							"parenttype": doctype,
-							"parentfield": table_field,
-							"link_doctype": target,
-							"link_name": ["in", names],
-						},
-						pluck="parent",
-					)
-				)
-		elif child_field:
-			cdf = frappe.get_meta(df.options).get_field(child_field)
-			if cdf is not None and cdf.fieldtype == "Link":
-				names = by_type.get(cdf.options)
-				if names:
-					found.update(
-						frappe.get_all(
-							df.options,
-							filters={
-								"parenttype": doctype,
-								"parentfield": table_field,
-								child_field: ["in", names],
-							},
-							pluck="parent",
-						)
-					)
-			elif cdf is not None and cdf.fieldtype == "Dynamic Link":
-				for target, names in by_type.items():
-					found.update(
-						frappe.get_all(
-							df.options,
-							filters={
-								"parenttype": doctype,
-								"parentfield": table_field,
-								cdf.options: target,
-								child_field: ["in", names],
-							},
-							pluck="parent",
-						)
-					)
+	for target, names in targets.items():
+		if shape.kind == "link":
+			filters = {shape.field: ["in", names]}
+		elif shape.kind == "dynamic":
+			filters = {shape.target: target, shape.field: ["in", names]}
+		else:
+			filters = {"parenttype": doctype, "parentfield": shape.field}
+			if shape.kind == "links_table":
+				filters.update(link_doctype=target, link_name=["in", names])
+			elif shape.kind == "child_link":
+				filters[shape.child_field] = ["in", names]
+			else:
+				filters.update({shape.target: target, shape.child_field: ["in", names]})
+			found.update(frappe.get_all(shape.table, filters=filters, pluck="parent"))
+			continue
+		found.update(frappe.get_all(doctype, filters=filters, pluck="name"))
 	return found

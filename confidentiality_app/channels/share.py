@@ -90,12 +90,16 @@ def revoke_unconsented_shares(reason: str, parties: list[tuple[str, str]] | None
 	else:
 		candidates = []
 		for doctype, names in clients.covered_records(parties).items():
-			if names:
-				candidates += frappe.get_all(
-					"DocShare",
-					filters={"share_doctype": doctype, "share_name": ["in", sorted(names)]},
-					fields=["name", "share_doctype", "share_name", "user", "everyone"],
-				)
+			if names == set():
+				continue
+			filters = {"share_doctype": doctype}
+			if names is not None:  # None: the rule is broken, re-check every share of it
+				filters["share_name"] = ["in", sorted(names)]
+			candidates += frappe.get_all(
+				"DocShare",
+				filters=filters,
+				fields=["name", "share_doctype", "share_name", "user", "everyone"],
+			)
 	removed = []
 	for share in candidates:
 		ids, label = _recipient(frappe._dict(share))
