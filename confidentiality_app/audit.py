@@ -22,11 +22,23 @@ from confidentiality_app import chain
 
 LOG_DOCTYPE = "Confidentiality Log"
 LOCK_TIMEOUT = 10
+# Row-lock wait of the log connection. A caller's transaction can hold locks on the log
+# table itself (Frappe's User rename rewrites `owner` in every table with a full-table
+# UPDATE): waiting for it would deadlock with that very caller, so after this many
+# seconds the entry is written when the caller's transaction ends (`_defer`).
+ROW_LOCK_WAIT = 3
 VERIFY_BATCH = 5000
+# Log rows are owned by no user: Frappe's User rename rewrites `owner` / `modified_by`
+# in every table, and the log must never be rewritten. The actor is in `user`.
+ROW_OWNER = "Administrator"
 
 
 class LogUnavailable(Exception):
 	"""The log could not be written: the caller must fail closed."""
+
+
+class _HeldByTransaction(Exception):
+	"""The log table is locked, probably by the caller's own open transaction."""
 
 
 @dataclass
@@ -61,6 +73,7 @@ def connect():
 		cur_db_name=conf.db_name,
 	)
 	db.connect()
+	db.sql(f"SET SESSION innodb_lock_wait_timeout = {int(ROW_LOCK_WAIT)}")
 	return db
 
 
@@ -95,11 +108,23 @@ def request_context() -> str:
 
 
 def append(entry: Entry, db=None) -> str:
-	"""Write one entry and commit it. Returns its name. Raises LogUnavailable."""
+	"""Write one entry and commit it. Returns its name. Raises LogUnavailable.
+
+	When the log table is locked by the caller's open transaction (see ROW_LOCK_WAIT),
+	the entry is written as soon as that transaction ends, committed or rolled back, and
+	"pending" is returned: waiting here would deadlock."""
+	entry.user = entry.user or frappe.session.user
+	entry.context = entry.context or request_context()
+	if db is None and getattr(frappe.local, "confidentiality_deferred", None):
+		return _defer(entry)  # keep the order of this transaction's entries
 	try:
 		return _append(entry, db or _connection())
 	except LogUnavailable:
 		raise
+	except _HeldByTransaction:
+		if db is None and getattr(frappe.local, "db", None) is not None:
+			return _defer(entry)
+		raise LogUnavailable(_("The confidentiality log table is locked by another transaction."))
 	except Exception as e:
 		# a broken connection is dropped so the next append reconnects
 		if db is None:
@@ -107,16 +132,61 @@ def append(entry: Entry, db=None) -> str:
 		raise LogUnavailable(str(e)) from e
 
 
-def _append(entry: Entry, db) -> str:
+def _defer(entry: Entry) -> str:
+	deferred = getattr(frappe.local, "confidentiality_deferred", None)
+	if deferred is None:
+		deferred = frappe.local.confidentiality_deferred = []
+	if not deferred:
+		frappe.db.after_commit.add(flush_deferred)
+		frappe.db.after_rollback.add(flush_deferred)
+	deferred.append(entry)
+	return "pending"
+
+
+def flush_deferred() -> list[str]:
+	"""Write the entries that waited for the caller's transaction to end."""
+	deferred = getattr(frappe.local, "confidentiality_deferred", None) or []
+	frappe.local.confidentiality_deferred = []
+	return _write_all(deferred, "Confidentiality Log entry lost after its transaction ended")
+
+
+def _write_all(entries: list[Entry], lost: str) -> list[str]:
+	names = []
+	db = _connection()
+	for entry in entries:
+		try:
+			names.append(_append(entry, db, wait=LOCK_TIMEOUT * 5))
+		except Exception:
+			# the caller's change is done and cannot be undone here: leave a trace in the
+			# site's log file (the database may be what failed)
+			close_connection()
+			db = _connection()
+			frappe.logger("confidentiality_app").error(f"{lost}: {entry!r}", exc_info=True)
+	return names
+
+
+def _lock_wait(db, e: Exception) -> bool:
+	"""frappe's db.sql turns a lock wait timeout into QueryTimeoutError."""
+	return isinstance(e, frappe.QueryTimeoutError) or db.is_timedout(e)
+
+
+def _append(entry: Entry, db, wait: int | None = None) -> str:
 	lock = f"confidentiality_log:{frappe.local.conf.db_name}"[:64]
 	got = db.sql("SELECT GET_LOCK(%s, %s)", (lock, LOCK_TIMEOUT))
 	if not got or got[0][0] != 1:
 		raise LogUnavailable(_("Timed out waiting for the confidentiality log lock."))
 	try:
 		db.commit()  # start a fresh transaction: see every entry committed before the lock
-		head = db.sql(
-			f"SELECT sequence, entry_hash FROM `tab{LOG_DOCTYPE}` ORDER BY sequence DESC LIMIT 1 FOR UPDATE"
-		)
+		if wait:
+			db.sql(f"SET SESSION innodb_lock_wait_timeout = {int(wait)}")
+		try:
+			head = db.sql(
+				f"SELECT sequence, entry_hash FROM `tab{LOG_DOCTYPE}` ORDER BY sequence DESC LIMIT 1 FOR UPDATE"
+			)
+		except Exception as e:
+			if _lock_wait(db, e):
+				raise _HeldByTransaction() from e
+			raise
 		sequence = (head[0][0] + 1) if head else 1
 		previous = head[0][1] if head else chain.GENESIS
 		timestamp = now_datetime()
@@ -146,23 +216,30 @@ def _append(entry: Entry, db) -> str:
 			"name": name,
 			"creation": timestamp,
 			"modified": timestamp,
-			"owner": row["user"],
-			"modified_by": row["user"],
+			"owner": ROW_OWNER,
+			"modified_by": ROW_OWNER,
 			"docstatus": 0,
 			"idx": 0,
 		}
 		fields = ", ".join(f"`{k}`" for k in columns)
 		placeholders = ", ".join(["%s"] * len(columns))
-		db.sql(
-			f"INSERT INTO `tab{LOG_DOCTYPE}` ({fields}) VALUES ({placeholders})",
-			tuple(columns.values()),
-		)
+		try:
+			db.sql(
+				f"INSERT INTO `tab{LOG_DOCTYPE}` ({fields}) VALUES ({placeholders})",
+				tuple(columns.values()),
+			)
+		except Exception as e:
+			if _lock_wait(db, e):
+				raise _HeldByTransaction() from e
+			raise
 		db.commit()
 		return name
 	except Exception:
 		db.rollback()
 		raise
 	finally:
+		if wait:
+			db.sql(f"SET SESSION innodb_lock_wait_timeout = {int(ROW_LOCK_WAIT)}")
 		db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
 
 
@@ -185,17 +262,9 @@ def flush_pending() -> list[str]:
 	"""Write the entries of the transaction that just committed."""
 	pending = getattr(frappe.local, "confidentiality_pending", None) or []
 	frappe.local.confidentiality_pending = []
-	names = []
 	for entry in pending:
-		try:
-			names.append(append(entry))
-		except LogUnavailable:
-			# the change is committed and cannot be undone here: leave a trace in the
-			# site's error log file (the database may be what failed)
-			frappe.logger("confidentiality_app").error(
-				f"Confidentiality Log entry lost after commit: {entry!r}", exc_info=True
-			)
-	return names
+		entry.user = entry.user or frappe.session.user
+	return _write_all(pending, "Confidentiality Log entry lost after commit")
 
 
 def discard_pending() -> None:

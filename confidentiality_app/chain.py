@@ -46,7 +46,12 @@ def canonical(entry: Mapping) -> str:
 		elif isinstance(value, datetime):
 			# the database keeps microseconds; str() would drop ".000000"
 			value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-		content[key] = value if isinstance(value, int) and not isinstance(value, bool) else str(value)
+		# only the sequence is a number; every other field is text as the database returns
+		# it (a record name can be an integer when hashed and "1" when read back)
+		if key == "sequence" and isinstance(value, int) and not isinstance(value, bool):
+			content[key] = value
+		else:
+			content[key] = str(value)
 	return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
