@@ -72,15 +72,25 @@ def evaluate(
 	recipients: tuple[frozenset[str], ...] = (),
 	doc=None,
 	use_cache: bool = True,
+	has_access: frozenset[str] = frozenset(),
 ) -> tuple[policy.Decision, list[tuple[str, str]]]:
-	"""The decision alone: no log, no exception."""
+	"""The decision alone: no log, no exception. A protected record that names no client
+	is decided as an unknown client (refused), never as unprotected."""
 	try:
 		parties = clients.clients_of(doctype, name, doc=doc)
+		if parties:
+			candidates = frozenset().union(*recipients) if recipients else frozenset()
+			involved = tuple(_client(p, use_cache, candidates) for p in parties)
+		elif clients.client_optional(doctype):
+			involved = ()  # e.g. an internal Event: not a client record
+		else:
+			involved = (policy.Client(key=(doctype, name), unknown=True),)
 		request = policy.Request(
 			purpose=purpose,
-			clients=tuple(_client(p, use_cache) for p in parties),
+			clients=involved,
 			recipients=recipients,
 			now=frappe.utils.now_datetime(),
+			has_access=has_access,
 		)
 		return policy.decide(request), parties
 	except Exception as e:
@@ -88,12 +98,13 @@ def evaluate(
 		return policy.unavailable(f"{type(e).__name__}: {e}"), []
 
 
-def _client(party: tuple[str, str], use_cache: bool) -> policy.Client:
+def _client(party: tuple[str, str], use_cache: bool, candidates: frozenset[str]) -> policy.Client:
+	"""`candidates`: the recipients' identifiers; only those can be the client themself."""
 	same_person = clients.identity(party)
 	return policy.Client(
 		key=party,
 		grants=consents.grants_for(same_person, use_cache=use_cache),
-		self_ids=clients.self_ids(same_person),
+		self_ids=clients.self_ids(same_person, candidates) if candidates else frozenset(),
 	)
 
 
@@ -109,18 +120,23 @@ def check(
 	doc=None,
 	use_cache: bool = True,
 	log: bool = True,
+	has_access: frozenset[str] = frozenset(),
 ) -> Verdict:
 	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`)."""
 	if not is_protected(doctype):
 		decision = policy.Decision(True, policy.NOT_PROTECTED)
 		return Verdict(decision, policy.apply_mode(decision, policy.ENFORCE), [], "")
 
-	decision, parties = evaluate(doctype, name, purpose, recipients, doc=doc, use_cache=use_cache)
+	decision, parties = evaluate(
+		doctype, name, purpose, recipients, doc=doc, use_cache=use_cache, has_access=has_access
+	)
 	outcome = policy.apply_mode(decision, mode())
 	message = explain(decision, doctype, name, purpose, action or purpose)
 	verdict = Verdict(decision, outcome, parties, message)
 	if log:
 		client = decision.client or (parties[0] if parties else (None, None))
+		if decision.code == policy.UNKNOWN_CLIENT:
+			client = (None, None)
 		try:
 			verdict.log = audit.append(
 				audit.Entry(
@@ -168,6 +184,10 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 			return _("{0} is allowed: the record names no protected client.").format(what)
 		if decision.code == policy.TO_CLIENT:
 			return _("{0} is allowed: it goes to the client themself.").format(what)
+		if decision.code == policy.NO_NEW_ACCESS:
+			return _(
+				"{0} is allowed: the recipient can already read it through their own roles, so nothing new is released."
+			).format(what)
 		return _("{0} is allowed by {1}.").format(what, ", ".join(decision.basis))
 
 	client = clients.title_of(decision.client) if decision.client else ""
@@ -176,6 +196,10 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 		"Record the client's written consent first: use Record Consent on {0}, or create a Client Consent."
 	).format(client_label or _("the client record"))
 	code = decision.code
+	if code == policy.UNKNOWN_CLIENT:
+		return _(
+			"{0} is refused: it names no client (its client field is empty), so no consent can cover it. Set the client on the record first."
+		).format(what)
 	if code == policy.NO_CONSENT:
 		reason = _("client {0} has no consent for purpose {1}.").format(client_label, _(purpose))
 	elif code == policy.PURPOSE_MISSING:

@@ -45,6 +45,12 @@ UNAVAILABLE = "unavailable"
 GRANTED = "granted"
 NOT_PROTECTED = "not_protected"
 TO_CLIENT = "to_client"
+# The recipient can already read the record through their own roles: the action
+# releases nothing to them that they do not have (a share to such a user).
+NO_NEW_ACCESS = "no_new_access"
+# A protected record that names no client (an empty client field): whose consent would
+# be needed cannot be known, so nothing may be released (fail closed).
+UNKNOWN_CLIENT = "unknown_client"
 
 _PRIORITY = (
 	RECIPIENT_NOT_NAMED,
@@ -118,6 +124,9 @@ class Client:
 	# Identifiers of the client themself (their user id, email addresses). Giving clients
 	# their own information is no disclosure: such a recipient needs no grant.
 	self_ids: frozenset[str] = frozenset()
+	# The record is protected but names no client (empty client field): no grant can
+	# cover it; only recipients who already have access may receive it.
+	unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,9 @@ class Request:
 	# an empty tuple means the action has no identified recipient (print, marketing use).
 	recipients: tuple[frozenset[str], ...] = ()
 	now: datetime = field(default_factory=datetime.now)
+	# Identifiers of recipients who can already read the record through their roles
+	# (not through a share): giving it to them releases nothing new.
+	has_access: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,10 @@ def unavailable(detail: str) -> Decision:
 
 
 def decide(request: Request) -> Decision:
-	"""Allow only when every client is covered for every recipient by a valid grant."""
+	"""Allow only when every client is covered for every recipient by a valid grant.
+
+	A recipient who already has access to the record, or who is the client themself,
+	needs no grant. A client that cannot be known (`Client.unknown`) is covered by none."""
 	if not request.clients:
 		return Decision(True, NOT_PROTECTED)
 	if not request.purpose:
@@ -162,10 +177,16 @@ def decide(request: Request) -> Decision:
 
 	recipients: tuple[frozenset[str] | None, ...] = request.recipients or (None,)
 	basis: list[str] = []
+	no_new_access = False
 	for client in request.clients:
 		for recipient in recipients:
+			if recipient and request.has_access and recipient & request.has_access:
+				no_new_access = True
+				continue
 			if recipient and client.self_ids and recipient & client.self_ids:
 				continue
+			if client.unknown:
+				return Decision(False, UNKNOWN_CLIENT, client=client.key, recipient=_label(recipient))
 			grant, failure, failing = _best_grant(client.grants, request.purpose, recipient, request.now)
 			if grant is None:
 				return Decision(
@@ -178,7 +199,7 @@ def decide(request: Request) -> Decision:
 			if grant.name not in basis:
 				basis.append(grant.name)
 	if not basis:
-		return Decision(True, TO_CLIENT)
+		return Decision(True, NO_NEW_ACCESS if no_new_access else TO_CLIENT)
 	return Decision(True, GRANTED, basis=tuple(basis))
 
 

@@ -8,9 +8,14 @@ from confidentiality_app.permissions import OFFICER
 
 
 def daily():
+	from confidentiality_app.channels import share, share_key
 	from confidentiality_app.confidentiality.doctype.client_consent.client_consent import expire_consents
 
 	expire_consents()
+	share.sweep()
+	share_key.recheck(
+		None, _("Periodic check of every public link of a protected record."), channel="Share Sweep"
+	)
 	verify_log_and_alert()
 
 

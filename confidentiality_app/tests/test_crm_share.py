@@ -21,6 +21,8 @@ class TestCRMShare(ConfidentialityTestCase):
 		if not crm_installed():
 			raise unittest.SkipTest("Frappe CRM is not installed on this site")
 		cls.agent = make_user("cf-crm-agent@example.com", roles=("Sales User",))
+		# an agent whose roles do not read CRM Leads: a share gives them something new
+		cls.outsider = make_user("cf-crm-outsider@example.com")
 
 	def crm_lead(self):
 		suffix = random_string(6).lower()
@@ -41,9 +43,20 @@ class TestCRMShare(ConfidentialityTestCase):
 		self.assertIn(("CRM Lead", ""), rows)
 		self.assertIn(("CRM Deal", ""), rows)
 
-	def test_agent_auto_share_needs_consent(self):
+	def test_agent_auto_share_to_an_agent_who_reads_leads_is_no_new_access(self):
+		"""Frappe CRM shares every lead with its agent; an agent whose roles already read CRM
+		Leads gets nothing new, so assignment works without consent (logged as such)."""
 		lead = self.crm_lead()
 		lead.lead_owner = self.agent
+		lead.save(ignore_permissions=True)
+		self.assertIn(self.agent, [s.user for s in shares_of("CRM Lead", lead.name)])
+		entry = log_of("CRM Lead", lead.name, recipient=self.agent)[0]
+		self.assertEqual((entry.decision, entry.outcome, entry.basis), ("Allow", "Allowed", "no_new_access"))
+		self.assertIn("already read it through their own roles", entry.reason)
+
+	def test_agent_auto_share_to_an_outsider_needs_consent(self):
+		lead = self.crm_lead()
+		lead.lead_owner = self.outsider
 		with self.assertRaises(ConfidentialityBlocked):
 			lead.save(ignore_permissions=True)
 		self.assertEqual(shares_of("CRM Lead", lead.name), [])
@@ -51,9 +64,9 @@ class TestCRMShare(ConfidentialityTestCase):
 
 		consent("CRM Lead", lead.name, ["Share"])
 		lead.reload()
-		lead.lead_owner = self.agent
+		lead.lead_owner = self.outsider
 		lead.save(ignore_permissions=True)
-		self.assertIn(self.agent, [s.user for s in shares_of("CRM Lead", lead.name)])
+		self.assertIn(self.outsider, [s.user for s in shares_of("CRM Lead", lead.name)])
 
 	def test_consent_on_crm_lead_covers_its_deal(self):
 		lead = self.crm_lead()
@@ -61,7 +74,7 @@ class TestCRMShare(ConfidentialityTestCase):
 			ignore_permissions=True
 		)
 		with self.assertRaises(ConfidentialityBlocked):
-			frappe.share.add("CRM Deal", deal.name, self.agent)
+			frappe.share.add("CRM Deal", deal.name, self.outsider)
 		consent("CRM Lead", lead.name, ["Share"])
-		frappe.share.add("CRM Deal", deal.name, self.agent)
-		self.assertEqual([s.user for s in shares_of("CRM Deal", deal.name)], [self.agent])
+		frappe.share.add("CRM Deal", deal.name, self.outsider)
+		self.assertEqual([s.user for s in shares_of("CRM Deal", deal.name)], [self.outsider])

@@ -22,6 +22,8 @@ class TestLMSShare(ConfidentialityTestCase):
 		if not lms_installed():
 			raise unittest.SkipTest("Frappe LMS is not installed on this site")
 		cls.instructor = make_user("cf-lms-instructor@example.com", roles=("Course Creator",))
+		# staff whose roles read no enrolment (LMS gives every new user LMS Student, which
+		# reads them all: make_user takes it away again)
 		cls.staff = make_user("cf-lms-staff@example.com", roles=("Sales User",))
 
 	def learner(self):

@@ -220,10 +220,21 @@ class TestShareChannel(ConfidentialityTestCase):
 
 	def test_sharing_with_the_client_themself_needs_no_consent(self):
 		lead = make_lead(email_id="cf-share-self@example.com")
-		client_user = make_user("cf-share-self@example.com")
+		client_user = make_user("cf-share-self@example.com", roles=(), website=True)
 		frappe.share.add("Lead", lead.name, client_user)
 		self.assertEqual(len(shares_of("Lead", lead.name)), 1)
-		self.assertEqual(log_of("Lead", lead.name)[0].outcome, "Allowed")
+		entry = log_of("Lead", lead.name)[0]
+		self.assertEqual((entry.outcome, entry.basis), ("Allowed", "to_client"))
+
+	def test_a_colleague_whose_address_is_on_the_record_is_not_the_client(self):
+		"""Typing a desk user's address onto a client record does not make them the client."""
+		colleague = make_user("cf-share-colleague@example.com")
+		lead = make_lead(email_id=colleague)
+		with self.assertRaises(ConfidentialityBlocked):
+			frappe.share.add("Lead", lead.name, colleague)
+		self.assertEqual(shares_of("Lead", lead.name), [])
+		entry = log_of("Lead", lead.name)[0]
+		self.assertEqual((entry.outcome, entry.recipient, entry.basis), ("Blocked", colleague, "no_consent"))
 
 	def test_consent_record_itself_is_protected(self):
 		"""A Client Consent names its client: sharing it needs that client's Share consent."""

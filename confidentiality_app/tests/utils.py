@@ -19,7 +19,15 @@ class ConfidentialityTestCase(FrappeTestCase):
 		frappe.set_user("Administrator")
 
 
-def make_user(email: str | None = None, roles=("Sales User",), password: str | None = None) -> str:
+# A desk user whose roles read no client record: sharing with them releases something new.
+OUTSIDER_ROLES = ("Blogger",)
+
+
+def make_user(
+	email: str | None = None, roles=OUTSIDER_ROLES, password: str | None = None, website: bool = False
+) -> str:
+	"""A user with exactly `roles` (apps that add roles to every new user, as Frappe LMS
+	adds LMS Student, have them taken away again). `website`: a portal user, no desk."""
 	email = email or f"cf-{random_string(8).lower()}@example.com"
 	if not frappe.db.exists("User", email):
 		user = frappe.get_doc(
@@ -28,11 +36,15 @@ def make_user(email: str | None = None, roles=("Sales User",), password: str | N
 				"email": email,
 				"first_name": email.split("@")[0],
 				"send_welcome_email": 0,
-				"user_type": "System User",
+				"user_type": "Website User" if website else "System User",
 				"roles": [{"role": r} for r in roles],
 			}
 		)
 		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	extra = {r.role for r in user.roles} - set(roles)
+	if extra:
+		user.remove_roles(*extra)
 	if password:
 		# set after insert: an app that re-saves the user in after_insert (Frappe LMS adds
 		# a role) makes Frappe drop a new_password given at insert

@@ -554,3 +554,87 @@ if HAVE_HYPOTHESIS:
 			assert d.client == ("Customer", f"C{covered.index(False)}")
 		else:
 			assert d.basis == tuple(f"G{i}" for i in range(len(covered)))
+
+
+# --------------------------------------------------------------------------- no new access
+
+
+class TestNoNewAccess:
+	"""A recipient who can already read the record through their roles gets nothing new."""
+
+	def test_recipient_with_access_needs_no_grant(self):
+		d = decide(Request(PURPOSE, (client(),), (BOB,), NOW, has_access=BOB))
+		assert d.allowed is True
+		assert d.code == policy.NO_NEW_ACCESS
+		assert d.basis == ()
+
+	def test_access_matches_on_any_identifier(self):
+		d = decide(Request(PURPOSE, (client(),), (BOB,), NOW, has_access=frozenset({"bob@example.org"})))
+		assert d.code == policy.NO_NEW_ACCESS
+
+	def test_access_of_another_user_is_no_licence(self):
+		d = decide(Request(PURPOSE, (client(),), (BOB,), NOW, has_access=CAROL))
+		assert_denied(d, NO_CONSENT)
+		assert d.recipient == "bob"
+
+	def test_everyone_is_never_a_recipient_with_access(self):
+		d = decide(Request(PURPOSE, (client(),), (ALL_USERS,), NOW, has_access=BOB | CAROL))
+		assert_denied(d, NO_CONSENT)
+
+	def test_no_recipient_action_is_not_excused_by_access(self):
+		d = decide(Request(PURPOSE, (client(),), (), NOW, has_access=BOB))
+		assert_denied(d, NO_CONSENT)
+
+	def test_mixed_recipients_need_a_grant_for_the_one_without_access(self):
+		d = decide(Request(PURPOSE, (client(),), (BOB, CAROL), NOW, has_access=BOB))
+		assert_denied(d, NO_CONSENT)
+		assert d.recipient == "carol"
+		d = decide(Request(PURPOSE, (client(grant("G")),), (BOB, CAROL), NOW, has_access=BOB))
+		assert_granted(d, "G")
+
+	def test_access_covers_every_client_of_the_record(self):
+		d = decide(Request(PURPOSE, (client(key=C1), client(key=C2)), (BOB,), NOW, has_access=BOB))
+		assert d.code == policy.NO_NEW_ACCESS
+
+	def test_access_wins_over_a_withdrawn_grant(self):
+		withdrawn = grant("W", withdrawn_at=NOW - ONE_SECOND)
+		d = decide(Request(PURPOSE, (client(withdrawn),), (BOB,), NOW, has_access=BOB))
+		assert d.code == policy.NO_NEW_ACCESS
+
+
+# --------------------------------------------------------------------------- unknown client
+
+
+class TestUnknownClient:
+	"""A protected record whose client field is empty is covered by no grant."""
+
+	UNKNOWN = Client(key=("Address", "ADDR-1"), unknown=True)
+
+	def test_unknown_client_is_refused(self):
+		d = decide(request(self.UNKNOWN, recipients=[BOB]))
+		assert_denied(d, policy.UNKNOWN_CLIENT)
+		assert d.client == ("Address", "ADDR-1")
+		assert d.recipient == "bob"
+
+	def test_unknown_client_is_refused_without_recipient(self):
+		assert_denied(decide(request(self.UNKNOWN)), policy.UNKNOWN_CLIENT)
+
+	def test_unknown_client_is_refused_to_everyone(self):
+		assert_denied(decide(request(self.UNKNOWN, recipients=[ALL_USERS])), policy.UNKNOWN_CLIENT)
+
+	def test_grants_on_an_unknown_client_do_not_count(self):
+		c = Client(key=("Address", "ADDR-1"), grants=(grant("G"),), unknown=True)
+		assert_denied(decide(request(c, recipients=[BOB])), policy.UNKNOWN_CLIENT)
+
+	def test_unknown_beside_a_consented_client_is_still_refused(self):
+		d = decide(request(client(grant("G")), self.UNKNOWN, recipients=[BOB]))
+		assert_denied(d, policy.UNKNOWN_CLIENT)
+
+	def test_recipient_with_access_gets_nothing_new(self):
+		d = decide(Request(PURPOSE, (self.UNKNOWN,), (BOB,), NOW, has_access=BOB))
+		assert d.code == policy.NO_NEW_ACCESS
+
+	def test_monitor_lets_it_through_and_records_it(self):
+		d = decide(request(self.UNKNOWN, recipients=[BOB]))
+		assert apply_mode(d, MONITOR) == Outcome(True, "Monitored", MONITOR)
+		assert apply_mode(d, ENFORCE) == Outcome(False, "Blocked", ENFORCE)
