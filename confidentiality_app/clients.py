@@ -21,6 +21,10 @@ from frappe import _
 
 MAX_IDENTITY = 50
 
+# Protected doctypes whose edits are not identity changes: a draft consent releases nothing
+# and a submitted one cannot change its client.
+IGNORED = frozenset({"Client Consent"})
+
 
 class ConfigurationError(frappe.ValidationError):
 	pass
@@ -37,6 +41,17 @@ def protected_rules() -> dict[str, list[str]]:
 		if row.enabled and row.document_type:
 			rules.setdefault(row.document_type, []).append((row.client_field or "").strip())
 	return rules
+
+
+def client_optional(doctype: str) -> bool:
+	"""A record of `doctype` that names no client is not a client record (every enabled
+	rule of the doctype says so), rather than an unknown client."""
+	rows = [
+		row
+		for row in settings().get("protected_doctypes") or []
+		if row.enabled and row.document_type == doctype
+	]
+	return bool(rows) and all(row.client_optional for row in rows)
 
 
 def is_protected(doctype: str) -> bool:
@@ -130,47 +145,58 @@ def validate_rule(doctype: str, field: str) -> None:
 		rule_shape(doctype, field)
 
 
-def identity(party: tuple[str, str]) -> list[tuple[str, str]]:
+def identity(party: tuple[str, str], doc=None) -> list[tuple[str, str]]:
 	"""The records whose consents cover `party`: itself, its conversions, and for a
-	Contact the parties it belongs to."""
+	Contact the parties it belongs to. With `doc` (the unsaved state of one record of the
+	identity), that record's edges are read from `doc` instead of the database."""
 	kinds = client_doctypes()
 	seen = [party]
 	frontier = [party]
 	while frontier and len(seen) < MAX_IDENTITY:
 		current = frontier.pop()
-		for related in _related(current):
+		override = doc if doc is not None and (doc.doctype, doc.name) == current else None
+		for related in _related(current, override):
 			if related[0] in kinds and related[1] and related not in seen:
 				seen.append(related)
 				frontier.append(related)
 	return seen
 
 
-def _related(party: tuple[str, str]) -> list[tuple[str, str]]:
+# Fields through which one client record names another record of the same person
+# (a conversion): (doctype, field, target doctype). Consent follows these edges both ways.
+CONVERSION_LINKS = (
+	("Customer", "lead_name", "Lead"),
+	("Customer", "prospect_name", "Prospect"),
+	("CRM Deal", "lead", "CRM Lead"),
+)
+
+
+def _related(party: tuple[str, str], doc=None) -> list[tuple[str, str]]:
+	"""Records of the same person one edge away. `doc`: read this record's own edges
+	from the unsaved document instead of the database."""
 	doctype, name = party
 	related: list[tuple[str, str]] = []
-	if doctype == "Lead" and _has_field("Customer", "lead_name"):
-		related += [("Customer", c) for c in frappe.get_all("Customer", {"lead_name": name}, pluck="name")]
-	elif doctype == "Customer" and _has_field("Customer", "lead_name"):
-		lead = frappe.db.get_value("Customer", name, "lead_name")
-		if lead:
-			related.append(("Lead", lead))
-	elif doctype == "CRM Lead" and _has_field("CRM Deal", "lead"):
-		related += [("CRM Deal", d) for d in frappe.get_all("CRM Deal", {"lead": name}, pluck="name")]
-	elif doctype == "CRM Deal" and _has_field("CRM Deal", "lead"):
-		lead = frappe.db.get_value("CRM Deal", name, "lead")
-		if lead:
-			related.append(("CRM Lead", lead))
+	for source, field, target in CONVERSION_LINKS:
+		if not _has_field(source, field):
+			continue
+		if doctype == target:
+			related += [(source, n) for n in frappe.get_all(source, {field: name}, pluck="name")]
+		elif doctype == source:
+			value = doc.get(field) if doc is not None else frappe.db.get_value(source, name, field)
+			if value:
+				related.append((target, value))
 
 	if doctype == "Contact":
-		related += [
-			(link.link_doctype, link.link_name)
-			for link in frappe.get_all(
+		if doc is not None:
+			rows = doc.get("links") or []
+		else:
+			rows = frappe.get_all(
 				"Dynamic Link",
 				filters={"parenttype": doctype, "parent": name},
 				fields=["link_doctype", "link_name"],
 				order_by="idx asc",
 			)
-		]
+		related += [(link.link_doctype, link.link_name) for link in rows]
 	return related
 
 
@@ -195,29 +221,85 @@ def title_of(party: tuple[str, str]) -> str:
 _EMAIL_FIELDS = ("email_id", "email", "contact_email", "lead_email")
 
 
-def self_ids(identity_parties) -> frozenset[str]:
-	"""The client's own identifiers (user ids, email addresses) across their identity."""
+def own_addresses(identity_parties, doc=None) -> set[str]:
+	"""Every email address and user id on the client's records (normalised). `doc`: read
+	that record from the unsaved document instead of the database."""
 	from confidentiality_app.policy import normalise
 
 	ids: set[str] = set()
 	for doctype, name in identity_parties:
+		current = doc if doc is not None and (doc.doctype, doc.name) == (doctype, name) else None
 		if doctype == "User":
 			ids.add(normalise(name))
 		meta = frappe.get_meta(doctype)
 		fields = [f for f in _EMAIL_FIELDS if meta.has_field(f)]
 		if fields:
-			values = frappe.db.get_value(doctype, name, fields, as_dict=True) or {}
+			if current is not None:
+				values = {f: current.get(f) for f in fields}
+			else:
+				values = frappe.db.get_value(doctype, name, fields, as_dict=True) or {}
 			ids.update(normalise(v) for v in values.values() if v)
 		if doctype == "Contact":
-			ids.update(
-				normalise(e)
-				for e in frappe.get_all(
+			if current is not None:
+				emails = [row.email_id for row in current.get("email_ids") or []]
+			else:
+				emails = frappe.get_all(
 					"Contact Email", {"parent": name, "parenttype": "Contact"}, pluck="email_id"
 				)
-				if e
-			)
+			ids.update(normalise(e) for e in emails if e)
 	ids.discard("")
-	return frozenset(ids)
+	return ids
+
+
+def records_with_addresses(addresses) -> list[tuple[tuple[str, str], str]]:
+	"""Client records that carry any of `addresses`: [((doctype, name), address)]."""
+	from confidentiality_app.policy import normalise
+
+	wanted = sorted({normalise(a) for a in addresses if a})
+	if not wanted:
+		return []
+	found: list[tuple[tuple[str, str], str]] = []
+	for doctype in sorted(client_doctypes()):
+		meta = frappe.get_meta(doctype)
+		for field in (f for f in _EMAIL_FIELDS if meta.has_field(f)):
+			for row in frappe.get_all(doctype, {field: ["in", wanted]}, ["name", field]):
+				found.append(((doctype, row.name), normalise(row.get(field))))
+		if doctype == "User":
+			found += [
+				(("User", n), normalise(n))
+				for n in frappe.get_all("User", {"name": ["in", wanted]}, pluck="name")
+			]
+	if "Contact" in client_doctypes():
+		for row in frappe.get_all(
+			"Contact Email", {"parenttype": "Contact", "email_id": ["in", wanted]}, ["parent", "email_id"]
+		):
+			found.append((("Contact", row.parent), normalise(row.email_id)))
+	return found
+
+
+def self_ids(identity_parties, candidates: frozenset[str] | None = None) -> frozenset[str]:
+	"""The identifiers among `candidates` (all when None) that are the client themself.
+
+	An address on the client's records counts, except the address of a desk (System)
+	user: a colleague is never the client, even when their address was typed onto the
+	client's record. A User record that *is* the client (an LMS learner) always counts."""
+	own = own_addresses(identity_parties)
+	if candidates is not None:
+		own &= set(candidates)
+	if not own:
+		return frozenset()
+	client_users = {name.lower() for doctype, name in identity_parties if doctype == "User"}
+	colleagues = {
+		(v or "").lower()
+		for row in frappe.get_all(
+			"User",
+			filters={"user_type": "System User", "name": ["not in", list(client_users) or [""]]},
+			or_filters={"name": ["in", list(own)], "email": ["in", list(own)]},
+			fields=["name", "email"],
+		)
+		for v in (row.name, row.email)
+	}
+	return frozenset(own - colleagues)
 
 
 def covered_by(party: tuple[str, str]) -> list[tuple[str, str]]:

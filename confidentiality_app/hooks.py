@@ -16,9 +16,49 @@ required_apps = []
 doc_events = {
 	"*": {
 		# Sharing: DocShare.validate runs this on the shared document for every share
-		# (share dialog, frappe.share API, everyone shares, Assign To, Frappe CRM agent share).
+		# (share dialog, frappe.share API, everyone shares, Assign To, Frappe CRM agent
+		# share) and for every edit of a share (target, holder or rights).
 		"validate_share": "confidentiality_app.channels.share.validate_share",
+		# Identity: who a protected record is about (client fields, conversions, contact
+		# links, addresses) must not move under a decision. Widening edits are held to the
+		# office; every identity change is logged and re-decides the shares it affects.
+		"before_validate": "confidentiality_app.identity.guard_edit",
+		"validate": "confidentiality_app.identity.guard_edit",
+		"on_update": "confidentiality_app.identity.after_edit",
+		# Renames and merges (Frappe rewrites links with raw SQL): nothing a consent points
+		# to may be renamed; merging consented clients is refused; shares moved are re-decided.
+		"before_rename": "confidentiality_app.identity.before_rename",
+		"after_rename": "confidentiality_app.identity.after_rename",
+		# Public view links opened with ?key= (printview, download_pdf as Guest).
+		"before_print": "confidentiality_app.channels.share_key.check_link_view",
 	},
+	# Sharing backstop: a share written without validate (flags.ignore_validate, db_set).
+	"DocShare": {
+		"before_validate": "confidentiality_app.channels.share.backstop",
+		"before_change": "confidentiality_app.channels.share.backstop",
+		"on_change": "confidentiality_app.channels.share.backstop",
+	},
+	# Public view links (System Settings attach_view_link, get_document_share_key): a share
+	# with everyone.
+	"Document Share Key": {
+		"before_insert": "confidentiality_app.channels.share_key.decide_key",
+		"before_validate": "confidentiality_app.channels.share_key.decide_key",
+		"validate": "confidentiality_app.channels.share_key.decide_key",
+		"before_change": "confidentiality_app.channels.share_key.decide_key",
+		"on_change": "confidentiality_app.channels.share_key.decide_key",
+	},
+	# A share allowed because the user could already read the record ("no new access") is
+	# re-decided when that access may have gone.
+	"User": {"on_update": "confidentiality_app.channels.share.user_access_changed"},
+	"User Permission": {
+		"on_update": "confidentiality_app.channels.share.user_permission_changed",
+		"on_trash": "confidentiality_app.channels.share.user_permission_changed",
+	},
+	"Custom DocPerm": {
+		"on_update": "confidentiality_app.channels.share.role_permissions_changed",
+		"on_trash": "confidentiality_app.channels.share.role_permissions_changed",
+	},
+	"Role": {"on_update": "confidentiality_app.channels.share.role_changed"},
 }
 
 # ---------------------------------------------------------------------------
@@ -30,7 +70,8 @@ after_job = ["confidentiality_app.audit.close_connection"]
 
 scheduler_events = {
 	"daily": [
-		# expire consents past Valid Until (and remove their shares); verify the log chain
+		# expire consents past Valid Until (and remove their shares); re-decide every share
+		# and public link of a protected record (catches raw SQL); verify the log chain
 		"confidentiality_app.tasks.daily",
 	],
 }

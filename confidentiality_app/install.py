@@ -14,7 +14,8 @@ STANDARD_PURPOSES = {
 	"Presentation": "Use the client's information in presentations or discussions.",
 }
 
-# (app, doctype, client field). Blank field: the record itself is the client.
+# (app, doctype, client field[, client optional]). Blank field: the record itself is the
+# client. Client optional: a record naming no client there is not a client record.
 DEFAULT_PROTECTED = (
 	# a consent record names its client: sharing it discloses that client too
 	("confidentiality_app", "Client Consent", "party"),
@@ -30,9 +31,20 @@ DEFAULT_PROTECTED = (
 	("erpnext", "Delivery Note", "customer"),
 	("erpnext", "Project", "customer"),
 	("erpnext", "Issue", "customer"),
+	# a prospect is an organisation being courted, and names the leads it groups
+	("erpnext", "Prospect", ""),
+	("erpnext", "Prospect", "leads.lead"),
+	# booked by the client; ERPNext shares it with an agent who cannot read it otherwise
+	("erpnext", "Appointment", "party"),
+	# calendar entries with a client among the participants (an Event naming no client is
+	# an internal meeting)
+	("frappe", "Event", "event_participants.reference_docname", True),
 	("crm", "CRM Lead", ""),
 	("crm", "CRM Deal", ""),
 	("crm", "CRM Deal", "contacts.contact"),
+	("crm", "FCRM Note", "reference_docname"),
+	("crm", "CRM Task", "reference_docname"),
+	("crm", "CRM Call Log", "reference_docname"),
 	("lms", "User", ""),
 	("lms", "LMS Enrollment", "member"),
 	("lms", "LMS Batch", "students.student"),
@@ -62,6 +74,7 @@ def before_app_uninstall(app_name):
 	if len(keep) != len(settings.protected_doctypes):
 		settings.set("protected_doctypes", keep)
 		settings.flags.ignore_validate = True
+		settings.flags.system_change = True
 		settings.save(ignore_permissions=True)
 
 
@@ -98,12 +111,15 @@ def ensure_purposes():
 			).insert(ignore_permissions=True)
 
 
-def add_protected_defaults(apps: set[str]):
+def add_protected_defaults(apps: set[str], only: set[tuple[str, str]] | None = None):
+	"""Add the default rows of `apps` that are missing (`only`: just these rows)."""
 	settings = frappe.get_single("Confidentiality Settings")
 	existing = {(r.document_type, r.client_field or "") for r in settings.protected_doctypes}
 	added = False
-	for app, doctype, field in DEFAULT_PROTECTED:
+	for app, doctype, field, *optional in DEFAULT_PROTECTED:
 		if app not in apps or (doctype, field) in existing:
+			continue
+		if only is not None and (doctype, field) not in only:
 			continue
 		if not frappe.db.exists("DocType", doctype):
 			continue
@@ -112,10 +128,17 @@ def add_protected_defaults(apps: set[str]):
 			continue
 		settings.append(
 			"protected_doctypes",
-			{"document_type": doctype, "client_field": field, "enabled": 1, "source_app": app},
+			{
+				"document_type": doctype,
+				"client_field": field,
+				"enabled": 1,
+				"client_optional": int(bool(optional and optional[0])),
+				"source_app": app,
+			},
 		)
 		added = True
 	if added:
+		settings.flags.system_change = True
 		settings.save(ignore_permissions=True)
 
 
