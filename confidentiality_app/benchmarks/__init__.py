@@ -1,0 +1,35 @@
+"""Benchmarks: ratios (enforcement on vs off, same run) and latency percentiles. Never
+timed in tests. Run them on a test site: the log entries they write are kept."""
+
+import statistics
+
+
+def summary(times: list[float]) -> dict:
+	"""Total and per-operation percentiles, in milliseconds."""
+	ordered = sorted(times)
+
+	def pct(p):
+		return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
+
+	return {
+		"total_s": round(sum(times), 4),
+		"p50_ms": pct(50),
+		"p95_ms": pct(95),
+		"max_ms": round(ordered[-1] * 1000, 2),
+		"mean_ms": round(statistics.mean(times) * 1000, 2),
+	}
+
+
+def set_protected(doctype: str, enabled: bool):
+	import frappe
+
+	settings = frappe.get_single("Confidentiality Settings")
+	for row in settings.protected_doctypes:
+		if row.document_type == doctype:
+			row.enabled = int(enabled)
+	settings.save()
+	frappe.clear_document_cache("Confidentiality Settings", "Confidentiality Settings")
+
+
+def ratio(on: dict, off: dict, key: str):
+	return round(on[key] / off[key], 2) if off[key] else None

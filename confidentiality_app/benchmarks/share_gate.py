@@ -3,22 +3,25 @@ log append) against the same shares with Lead unprotected, in the same run.
 
 	bench --site SITE execute confidentiality_app.benchmarks.share_gate.run --kwargs "{'n': 200}"
 
-Prints the ratio; nothing is timed in tests. Everything but the log entries is rolled
-back at the end (the log is append-only: run it on a test site).
+Prints the ratio and per-share percentiles; nothing is timed in tests. Everything but the
+log entries is rolled back at the end (the log is append-only: run it on a test site).
 """
 
 import time
 
 import frappe
 
+from confidentiality_app.benchmarks import ratio, set_protected, summary
 from confidentiality_app.tests.utils import consent, make_lead, make_user
 
 
 def _time_shares(leads, user):
-	start = time.perf_counter()
+	times = []
 	for lead in leads:
+		start = time.perf_counter()
 		frappe.share.add_docshare("Lead", lead, user, flags={"ignore_share_permission": True})
-	return time.perf_counter() - start
+		times.append(time.perf_counter() - start)
+	return times
 
 
 def run(n: int = 100):
@@ -32,21 +35,18 @@ def run(n: int = 100):
 	plain = [make_lead().name for _ in range(n)]
 
 	with_gate = _time_shares(enforced, user)
-
-	settings = frappe.get_single("Confidentiality Settings")
-	for row in settings.protected_doctypes:
-		if row.document_type == "Lead":
-			row.enabled = 0
-	settings.save()
+	set_protected("Lead", False)
 	without_gate = _time_shares(plain, user)
 
 	frappe.db.rollback()
 	frappe.clear_document_cache("Confidentiality Settings", "Confidentiality Settings")
+	on, off = summary(with_gate), summary(without_gate)
 	result = {
 		"shares": n,
-		"with_enforcement_s": round(with_gate, 4),
-		"without_enforcement_s": round(without_gate, 4),
-		"ratio": round(with_gate / without_gate, 2) if without_gate else None,
+		"with_enforcement": on,
+		"without_enforcement": off,
+		"ratio": ratio(on, off, "total_s"),
+		"ratio_p50": ratio(on, off, "p50_ms"),
 	}
 	print(result)
 	return result
