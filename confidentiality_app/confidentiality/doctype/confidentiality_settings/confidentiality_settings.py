@@ -24,7 +24,10 @@ class SettingsChangeRefused(frappe.PermissionError):
 
 def _rows(doc) -> dict[tuple[str, str], dict]:
 	return {
-		(row.document_type, (row.client_field or "").strip()): {"enabled": int(row.enabled or 0)}
+		(row.document_type, (row.client_field or "").strip()): {
+			"enabled": int(row.enabled or 0),
+			"client_optional": int(row.client_optional or 0),
+		}
 		for row in doc.get("protected_doctypes") or []
 	}
 
@@ -98,12 +101,19 @@ class ConfidentialitySettings(Document):
 						label, _("enabled") if rows_after[key]["enabled"] else _("disabled")
 					)
 				)
-			elif rows_before[key]["enabled"] != rows_after[key]["enabled"]:
-				out.append(
-					_("Protected doctype {0}: {1}").format(
-						label, _("enabled") if rows_after[key]["enabled"] else _("disabled")
+			else:
+				if rows_before[key]["enabled"] != rows_after[key]["enabled"]:
+					out.append(
+						_("Protected doctype {0}: {1}").format(
+							label, _("enabled") if rows_after[key]["enabled"] else _("disabled")
+						)
 					)
-				)
+				if rows_before[key]["client_optional"] != rows_after[key]["client_optional"]:
+					out.append(
+						_("Protected doctype {0}: client optional {1} -> {2}").format(
+							label, rows_before[key]["client_optional"], rows_after[key]["client_optional"]
+						)
+					)
 		members_before, members_after = _members(before), _members(self)
 		for user in sorted(members_after - members_before):
 			out.append(_("Office member added: {0}").format(user))

@@ -92,6 +92,12 @@ class TestConfidentialitySettings(ConfidentialityTestCase):
 		self.assertIn("Mode: Enforce -> Monitor", entry.reason)
 		self.assertIn(f"Office member added: {self.coach}", entry.reason)
 
+	def test_making_a_client_optional_is_logged(self):
+		doc = frappe.get_single(SETTINGS)
+		lead_row(doc).client_optional = 1
+		doc.save()
+		self.assertIn("Protected doctype Lead: client optional 0 -> 1", settings_log()[0].reason)
+
 	def test_an_empty_protected_list_is_refused(self):
 		doc = frappe.get_single(SETTINGS)
 		doc.set("protected_doctypes", [])
