@@ -59,6 +59,8 @@ doc_events = {
 		"on_trash": "confidentiality_app.channels.share.role_permissions_changed",
 	},
 	"Role": {"on_update": "confidentiality_app.channels.share.role_changed"},
+	# a consent's signed document is evidence
+	"File": {"on_trash": "confidentiality_app.identity.keep_evidence"},
 }
 
 # ---------------------------------------------------------------------------

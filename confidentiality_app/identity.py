@@ -227,7 +227,7 @@ def _log(doc, change, decision: str, outcome: str, reason: str, at_once: bool):
 		reference_name=doc.name,
 		client_doctype=parties[0][0],
 		client_name=parties[0][1],
-		reason=reason if decision else f"{reason}",
+		reason=reason,
 		basis=_describe(change) if decision else "",
 	)
 	if at_once:
@@ -328,6 +328,25 @@ def _check_rename(doc, old, new, merge):
 					"Merging {0} {1} into {2} is refused: the consents {3} would come to cover another person's records. Merge client records only before consent is recorded."
 				).format(_(doctype), old, new, ", ".join(having)),
 			)
+
+
+def keep_evidence(file_doc, method=None):
+	"""doc_events["File"]["on_trash"]: the signed document of a submitted or withdrawn
+	consent is evidence and stays."""
+	if not file_doc.file_url:
+		return
+	consents_ = frappe.get_all(
+		"Client Consent",
+		{"evidence_file": file_doc.file_url, "docstatus": ["in", [1, 2]]},
+		pluck="name",
+	)
+	if consents_:
+		frappe.throw(
+			_("{0} is the written evidence of the consents {1} and cannot be deleted.").format(
+				file_doc.file_name or file_doc.file_url, ", ".join(consents_)
+			),
+			IdentityChangeRefused,
+		)
 
 
 def after_rename(doc, method=None, old=None, new=None, merge=False):

@@ -120,6 +120,15 @@ class TestRenameAndMerge(ConfidentialityTestCase):
 			frappe.rename_doc("Consent Purpose", "Email", "E-mail", force=True)
 		self.assertTrue(frappe.db.exists("Consent Purpose", "Email"))
 
+	def test_the_signed_evidence_of_a_consent_cannot_be_deleted(self):
+		lead = make_lead()
+		name = consent("Lead", lead.name, ["Share"])
+		url = frappe.db.get_value("Client Consent", name, "evidence_file")
+		file_name = frappe.db.get_value("File", {"file_url": url})
+		with self.assertRaises(IdentityChangeRefused):
+			frappe.delete_doc("File", file_name, ignore_permissions=True)
+		self.assertTrue(frappe.db.exists("File", file_name))
+
 	def test_a_user_named_by_a_consent_cannot_be_renamed(self):
 		recipient = make_user(f"cf-id-named-{random_string(5).lower()}@example.com")
 		lead = make_lead()
