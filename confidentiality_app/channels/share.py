@@ -174,47 +174,57 @@ def recheck(shares: list[dict], reason: str, channel: str = "Share Revocation") 
 	for share in shares:
 		share = frappe._dict(share)
 		ids, label = _recipient(share)
-		doc = None
 		if frappe.db.exists(share.share_doctype, share.share_name):
 			doc = frappe.get_doc(share.share_doctype, share.share_name)
-		verdict = gate.check(
-			share.share_doctype,
-			share.share_name,
-			PURPOSE,
-			channel=channel,
-			action="Keep Share",
-			recipients=(ids,),
-			recipient_label=label,
-			doc=doc,
-			use_cache=False,
-			log=False,
-			has_access=_has_access(doc, share, ids),
-		)
-		if verdict.decision.allowed:
-			continue
-		outcome = "Monitored" if verdict.outcome.mode == policy.MONITOR else "Revoked"
-		if outcome == "Revoked":
-			frappe.delete_doc(
-				"DocShare", share.name, ignore_permissions=True, flags={"ignore_share_permission": True}
+			verdict = gate.check(
+				share.share_doctype,
+				share.share_name,
+				PURPOSE,
+				channel=channel,
+				action="Keep Share",
+				recipients=(ids,),
+				recipient_label=label,
+				doc=doc,
+				use_cache=False,
+				log=False,
+				has_access=_has_access(doc, share, ids),
 			)
+			if verdict.decision.allowed:
+				continue
+			decision, mode, message = verdict.decision, verdict.outcome.mode, verdict.message
+		else:
+			# left behind by a raw delete: it would give access to whatever record takes
+			# that name next (a new Customer of the same name)
+			decision, mode = policy.Decision(False, "record_missing"), gate.mode()
+			message = _(
+				"{0} {1} no longer exists; the share would give access to any record that takes its name."
+			).format(_(share.share_doctype), share.share_name)
+		outcome = "Monitored" if mode == policy.MONITOR else "Revoked"
+		if outcome == "Revoked":
+			if decision.code == "record_missing":
+				# DocShare.on_trash comments on the shared record, which is gone
+				frappe.db.delete("DocShare", {"name": share.name})
+			else:
+				frappe.delete_doc(
+					"DocShare", share.name, ignore_permissions=True, flags={"ignore_share_permission": True}
+				)
 			removed.append(share.name)
-		client = verdict.decision.client or (None, None)
-		if verdict.decision.code == policy.UNKNOWN_CLIENT:
-			client = (None, None)
+		client = decision.client if decision.code != policy.UNKNOWN_CLIENT else None
+		client = client or (None, None)
 		audit.append_on_commit(
 			audit.Entry(
 				action="Revoke Share",
 				channel=channel,
 				decision="Deny",
 				outcome=outcome,
-				mode=verdict.outcome.mode,
+				mode=mode,
 				reference_doctype=share.share_doctype,
 				reference_name=share.share_name,
 				client_doctype=client[0],
 				client_name=client[1],
 				recipient=label,
-				reason=f"{reason} {verdict.message}".strip(),
-				basis=verdict.decision.detail or verdict.decision.code,
+				reason=f"{reason} {message}".strip(),
+				basis=decision.detail or decision.code,
 			)
 		)
 	return removed

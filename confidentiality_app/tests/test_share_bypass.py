@@ -172,6 +172,17 @@ class TestFlagsThatSkipValidate(ConfidentialityTestCase):
 			(entry.action, entry.outcome, entry.channel), ("Revoke Share", "Revoked", "Share Sweep")
 		)
 
+	def test_sweep_removes_a_share_left_behind_by_a_raw_delete(self):
+		"""Otherwise a new record taking the deleted one's name would inherit the share."""
+		lead = make_lead()
+		consent("Lead", lead.name, ["Share"])
+		name = frappe.share.add("Lead", lead.name, self.coach).name
+		frappe.db.delete("Lead", {"name": lead.name})  # raw: Frappe's delete_doc removes shares
+		self.assertIn(name, share.sweep())
+		self.assertFalse(frappe.db.exists("DocShare", name))
+		entry = log_of("Lead", lead.name, action="Revoke Share")[0]
+		self.assertEqual((entry.outcome, entry.basis), ("Revoked", "record_missing"))
+
 	def test_sweep_keeps_consented_shares(self):
 		lead = make_lead()
 		consent("Lead", lead.name, ["Share"])
