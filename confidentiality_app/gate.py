@@ -57,8 +57,18 @@ def mode() -> str:
 		return policy.ENFORCE  # unreadable settings: fail closed
 
 
+def active() -> bool:
+	"""False only while this app is being uninstalled: its doctypes are gone but the
+	uninstalling process still runs its hooks on every save."""
+	if not frappe.flags.in_uninstall:
+		return True
+	return bool(frappe.db.table_exists("Confidentiality Settings"))
+
+
 def is_protected(doctype: str) -> bool:
 	"""Fail closed: if the settings cannot be read, every record counts as protected."""
+	if not active():
+		return False
 	try:
 		return clients.is_protected(doctype)
 	except Exception:

@@ -292,6 +292,8 @@ def _refuse_rename(doc, old, new, merge, message):
 
 def before_rename(doc, method=None, old=None, new=None, merge=False):
 	"""doc_events["*"]["before_rename"]."""
+	if not gate.active():
+		return
 	_check_rename(doc, old or doc.name, new, merge)
 
 
@@ -333,7 +335,7 @@ def _check_rename(doc, old, new, merge):
 def keep_evidence(file_doc, method=None):
 	"""doc_events["File"]["on_trash"]: the signed document of a submitted or withdrawn
 	consent is evidence and stays."""
-	if not file_doc.file_url:
+	if not file_doc.file_url or not gate.active():
 		return
 	consents_ = frappe.get_all(
 		"Client Consent",
@@ -352,6 +354,8 @@ def keep_evidence(file_doc, method=None):
 def after_rename(doc, method=None, old=None, new=None, merge=False):
 	"""doc_events["*"]["after_rename"]: log renames of protected records, forget cached
 	consents of both names, re-decide shares that a merge moved."""
+	if not gate.active():
+		return
 	doctype = doc.doctype
 	if not merge and _consents_pointing_at(doctype, new):
 		# a path that skipped before_rename (rename_doc(validate=False)): the links are

@@ -156,6 +156,8 @@ def shares_of_protected(user: str | None = None) -> list[dict]:
 	"""Every share of a protected record (held by `user` when given)."""
 	from confidentiality_app import clients
 
+	if not gate.active():
+		return []
 	protected = list(clients.protected_rules())
 	if not protected:
 		return []
@@ -323,10 +325,9 @@ def role_changed(doc, method=None):
 def role_permissions_changed(doc, method=None):
 	"""doc_events["Custom DocPerm"] / ["DocPerm"]: a role's read access to a protected
 	doctype changed; shares of that doctype allowed as "no new access" are re-decided."""
-	from confidentiality_app import clients
 
 	doctype = doc.parent
-	if doctype not in clients.protected_rules():
+	if not gate.is_protected(doctype):
 		return
 	frappe.local.role_permissions = {}
 	frappe.clear_cache(doctype=doctype)
