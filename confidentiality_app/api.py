@@ -156,15 +156,27 @@ def check(doctype, name, purpose, recipient=None):
 
 @frappe.whitelist()
 def verify_log():
-	"""Walk the Confidentiality Log chain: {"ok", "entries", "first_bad", "problem"}."""
+	"""Walk the whole Confidentiality Log against the site's keys and published heads:
+	{"ok", "entries", "first_bad", "problem", "problems": [{"name", "sequence", "problem"}],
+	"head_sequence", "head_hash", "anchors_checked"}."""
 	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
-	result = audit.verify()
-	return {
-		"ok": result.ok,
-		"entries": result.entries,
-		"first_bad": result.first_bad,
-		"problem": result.problem,
-	}
+	return audit.verify().as_dict()
+
+
+@frappe.whitelist()
+def seal_log():
+	"""Seal what has been accepted, so the desk shows every entry. Returns the number sealed."""
+	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
+	return audit.seal()
+
+
+@frappe.whitelist(methods=["POST"])
+def publish_log_anchor():
+	"""Publish the log's head now (anchor file, email, witness)."""
+	frappe.only_for((OFFICER,))
+	from confidentiality_app import anchors
+
+	return anchors.publish(force=True)
 
 
 @frappe.whitelist()

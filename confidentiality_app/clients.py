@@ -179,29 +179,40 @@ def _related(party: tuple[str, str], doc=None) -> list[tuple[str, str]]:
 	for source, field, target in CONVERSION_LINKS:
 		if not _has_field(source, field):
 			continue
+		# plain parameterised SQL on these paths: a decision's cold load runs them, and
+		# frappe.get_all's query builder costs more than the query
 		if doctype == target:
-			related += [(source, n) for n in frappe.get_all(source, {field: name}, pluck="name")]
+			related += [
+				(source, n)
+				for (n,) in frappe.db.sql(
+					f"SELECT name FROM `tab{source}` WHERE `{field}` = %s ORDER BY creation", (name,)
+				)
+			]
 		elif doctype == source:
-			value = doc.get(field) if doc is not None else frappe.db.get_value(source, name, field)
+			if doc is not None:
+				value = doc.get(field)
+			else:
+				found = frappe.db.sql(f"SELECT `{field}` FROM `tab{source}` WHERE name = %s", (name,))
+				value = found[0][0] if found else None
 			if value:
 				related.append((target, value))
 
 	if doctype == "Contact":
 		if doc is not None:
-			rows = doc.get("links") or []
+			rows = [(link.link_doctype, link.link_name) for link in doc.get("links") or []]
 		else:
-			rows = frappe.get_all(
-				"Dynamic Link",
-				filters={"parenttype": doctype, "parent": name},
-				fields=["link_doctype", "link_name"],
-				order_by="idx asc",
+			rows = frappe.db.sql(
+				"SELECT link_doctype, link_name FROM `tabDynamic Link` WHERE parenttype = %s AND parent = %s ORDER BY idx",
+				(doctype, name),
 			)
-		related += [(link.link_doctype, link.link_name) for link in rows]
+		related += [(link_doctype, link_name) for link_doctype, link_name in rows]
 	return related
 
 
 def _has_field(doctype: str, fieldname: str) -> bool:
-	return bool(frappe.db.exists("DocType", doctype)) and frappe.get_meta(doctype).has_field(fieldname)
+	# table_exists reads Frappe's cached table list (no query); Frappe clears it when a
+	# doctype's table is created
+	return frappe.db.table_exists(doctype) and frappe.get_meta(doctype).has_field(fieldname)
 
 
 def title_of(party: tuple[str, str]) -> str:
@@ -235,17 +246,25 @@ def own_addresses(identity_parties, doc=None) -> set[str]:
 		fields = [f for f in _EMAIL_FIELDS if meta.has_field(f)]
 		if fields:
 			if current is not None:
-				values = {f: current.get(f) for f in fields}
+				values = [current.get(f) for f in fields]
 			else:
-				values = frappe.db.get_value(doctype, name, fields, as_dict=True) or {}
-			ids.update(normalise(v) for v in values.values() if v)
+				found = frappe.db.sql(
+					f"SELECT {', '.join(f'`{f}`' for f in fields)} FROM `tab{doctype}` WHERE name = %s",
+					(name,),
+				)
+				values = list(found[0]) if found else []
+			ids.update(normalise(v) for v in values if v)
 		if doctype == "Contact":
 			if current is not None:
 				emails = [row.email_id for row in current.get("email_ids") or []]
 			else:
-				emails = frappe.get_all(
-					"Contact Email", {"parent": name, "parenttype": "Contact"}, pluck="email_id"
-				)
+				emails = [
+					e
+					for (e,) in frappe.db.sql(
+						"SELECT email_id FROM `tabContact Email` WHERE parent = %s AND parenttype = 'Contact'",
+						(name,),
+					)
+				]
 			ids.update(normalise(e) for e in emails if e)
 	ids.discard("")
 	return ids
@@ -277,13 +296,16 @@ def records_with_addresses(addresses) -> list[tuple[tuple[str, str], str]]:
 	return found
 
 
-def self_ids(identity_parties, candidates: frozenset[str] | None = None) -> frozenset[str]:
+def self_ids(
+	identity_parties, candidates: frozenset[str] | None = None, addresses: frozenset[str] | None = None
+) -> frozenset[str]:
 	"""The identifiers among `candidates` (all when None) that are the client themself.
+	`addresses`: the client's own addresses when already known (cached facts).
 
 	An address on the client's records counts, except the address of a desk (System)
 	user: a colleague is never the client, even when their address was typed onto the
 	client's record. A User record that *is* the client (an LMS learner) always counts."""
-	own = own_addresses(identity_parties)
+	own = set(addresses) if addresses is not None else own_addresses(identity_parties)
 	if candidates is not None:
 		own &= set(candidates)
 	if not own:

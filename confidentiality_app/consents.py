@@ -1,105 +1,78 @@
-"""Load the grants (consents) recorded for a client, through a Redis cache.
+"""Load the grants (consents) recorded for a client from the database.
 
-The cache is read with the raw redis client, not frappe's wrapper, because the wrapper
-hides a dead Redis and silently falls back: a decision that cannot read the cache must
-fail closed instead (the gate turns the exception into a logged refusal).
-Entries expire after CACHE_TTL seconds and are deleted on every consent change, so a
-missed invalidation (Redis unreachable at that moment) is bounded by the TTL.
+Decisions read them through `confidentiality_app.facts`, which caches a client's grants,
+identity and addresses together and is invalidated by `invalidate` (a site-wide epoch).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import frappe
-import redis
 from frappe.utils import get_datetime, getdate
 
 from confidentiality_app.policy import Grant, normalise
 
-CACHE_TTL = 300
-_KEY = "confidentiality_app:grants:{0}:{1}"
+
+def grants_for(parties, use_cache: bool = False) -> tuple[Grant, ...]:
+	"""Every grant recorded on any of `parties`, from the database, in three queries
+	whatever the number of parties and consents (`use_cache` is kept for callers of the
+	foundation: caching lives in confidentiality_app.facts)."""
+	return tuple(_load(parties))
 
 
-def grants_for(parties, use_cache: bool = True) -> tuple[Grant, ...]:
-	grants: list[Grant] = []
-	seen: set[str] = set()
-	for party in parties:
-		for grant in _grants_of_party(tuple(party), use_cache):
-			if grant.name not in seen:
-				seen.add(grant.name)
-				grants.append(grant)
-	return tuple(grants)
+def invalidate(party=None) -> bool:
+	"""A consent (or who a client is) changed: cached decisions facts are stale. False
+	(and an Error Log) when Redis is down: they then expire within facts.CACHE_TTL."""
+	from confidentiality_app import facts
 
-
-def _cache_key(party) -> str:
-	return frappe.cache.make_key(_KEY.format(*party))
-
-
-def _grants_of_party(party, use_cache: bool) -> list[Grant]:
-	if use_cache:
-		raw = redis.Redis.get(frappe.cache, _cache_key(party))
-		if raw is not None:
-			return [_decode(g) for g in json.loads(raw)]
-	grants = load_grants(party)
-	if use_cache:
-		redis.Redis.set(
-			frappe.cache, _cache_key(party), json.dumps([_encode(g) for g in grants]), ex=CACHE_TTL
-		)
-	return grants
-
-
-def invalidate(party) -> bool:
-	"""Forget the cached grants of a party. False (and an Error Log) when Redis is down."""
-	try:
-		redis.Redis.delete(frappe.cache, _cache_key(party))
-		return True
-	except redis.exceptions.RedisError:
-		frappe.log_error(title="Confidentiality: consent cache invalidation failed")
-		return False
+	return facts.bump()
 
 
 def load_grants(party) -> list[Grant]:
 	"""Every submitted or withdrawn consent recorded on this party, straight from the DB."""
-	doctype, name = party
-	consents = frappe.get_all(
-		"Client Consent",
-		filters={"party_type": doctype, "party": name, "docstatus": ["in", [1, 2]]},
-		fields=[
-			"name",
-			"docstatus",
-			"valid_from",
-			"valid_until",
-			"withdrawn_on",
-			"modified",
-			"consent_form",
-			"consent_form_version",
-		],
-		order_by="creation asc",
+	return _load([party])
+
+
+def _load(parties) -> list[Grant]:
+	parties = list(dict.fromkeys(tuple(p) for p in parties))
+	if not parties:
+		return []
+	# a consent given on a form version older than one that requires re-consent is
+	# superseded: the newest such version of the same form title, read in the same query
+	consents = frappe.db.sql(
+		f"""SELECT c.name, c.docstatus, c.valid_from, c.valid_until, c.withdrawn_on, c.modified,
+			c.consent_form, c.consent_form_version,
+			(SELECT MAX(later.version) FROM `tabConsent Form` later
+				WHERE later.form_title = form.form_title AND later.requires_reconsent = 1
+				AND later.status IN ('Current', 'Archived')) AS reconsent_version
+		FROM `tabClient Consent` c
+		LEFT JOIN `tabConsent Form` form ON form.name = c.consent_form
+		WHERE (c.party_type, c.party) IN ({", ".join(["(%s, %s)"] * len(parties))})
+			AND c.docstatus IN (1, 2)
+		ORDER BY c.creation ASC, c.name ASC""",
+		tuple(v for p in parties for v in p),
+		as_dict=True,
 	)
 	if not consents:
 		return []
 	names = [c.name for c in consents]
+	marks = ", ".join(["%s"] * len(names))
 	purposes: dict[str, set[str]] = {}
-	for row in frappe.get_all(
-		"Client Consent Purpose", filters={"parent": ["in", names]}, fields=["parent", "purpose"]
+	for parent, purpose in frappe.db.sql(
+		f"SELECT parent, purpose FROM `tabClient Consent Purpose` WHERE parent IN ({marks}) AND parenttype = 'Client Consent'",
+		tuple(names),
 	):
-		purposes.setdefault(row.parent, set()).add(row.purpose)
+		purposes.setdefault(parent, set()).add(purpose)
 	recipients: dict[str, set[str]] = {}
-	for row in frappe.get_all(
-		"Consent Recipient",
-		filters={"parent": ["in", names], "parenttype": "Client Consent"},
-		fields=["parent", "recipient_user", "recipient_email"],
+	for parent, user, user_email, email in frappe.db.sql(
+		f"""SELECT r.parent, r.recipient_user, u.email, r.recipient_email
+		FROM `tabConsent Recipient` r LEFT JOIN `tabUser` u ON u.name = r.recipient_user
+		WHERE r.parent IN ({marks}) AND r.parenttype = 'Client Consent'""",
+		tuple(names),
 	):
-		ids = recipients.setdefault(row.parent, set())
-		if row.recipient_user:
-			ids.add(normalise(row.recipient_user))
-			email = frappe.db.get_value("User", row.recipient_user, "email")
-			if email:
-				ids.add(normalise(email))
-		if row.recipient_email:
-			ids.add(normalise(row.recipient_email))
+		ids = recipients.setdefault(parent, set())
+		ids.update(normalise(v) for v in (user, user_email, email) if v)
 
 	grants = []
 	for c in consents:
@@ -115,30 +88,14 @@ def load_grants(party) -> list[Grant]:
 				valid_until=getdate(c.valid_until) if c.valid_until else None,
 				withdrawn_at=withdrawn_at,
 				active=c.docstatus == 1,
-				superseded=_superseded(c.consent_form, c.consent_form_version),
+				superseded=bool(
+					c.consent_form
+					and c.reconsent_version is not None
+					and c.reconsent_version > (c.consent_form_version or 0)
+				),
 			)
 		)
 	return grants
-
-
-def _superseded(consent_form: str | None, version: int | None) -> bool:
-	"""Given on a form version older than one that required re-consent."""
-	if not consent_form:
-		return False
-	title = frappe.db.get_value("Consent Form", consent_form, "form_title")
-	if not title:
-		return False
-	return bool(
-		frappe.db.exists(
-			"Consent Form",
-			{
-				"form_title": title,
-				"requires_reconsent": 1,
-				"status": ["in", ["Current", "Archived"]],
-				"version": [">", version or 0],
-			},
-		)
-	)
 
 
 def _encode(grant: Grant) -> dict:

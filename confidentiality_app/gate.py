@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients, consents, policy
+from confidentiality_app import audit, clients, facts, policy
 
 
 class ConfidentialityBlocked(frappe.PermissionError):
@@ -90,7 +90,7 @@ def evaluate(
 		parties = clients.clients_of(doctype, name, doc=doc)
 		if parties:
 			candidates = frozenset().union(*recipients) if recipients else frozenset()
-			involved = tuple(_client(p, use_cache, candidates) for p in parties)
+			involved = _clients(parties, use_cache, candidates)
 		elif clients.client_optional(doctype):
 			involved = ()  # e.g. an internal Event: not a client record
 		else:
@@ -108,14 +108,22 @@ def evaluate(
 		return policy.unavailable(f"{type(e).__name__}: {e}"), []
 
 
-def _client(party: tuple[str, str], use_cache: bool, candidates: frozenset[str]) -> policy.Client:
-	"""`candidates`: the recipients' identifiers; only those can be the client themself."""
-	same_person = clients.identity(party)
-	return policy.Client(
-		key=party,
-		grants=consents.grants_for(same_person, use_cache=use_cache),
-		self_ids=clients.self_ids(same_person, candidates) if candidates else frozenset(),
-	)
+def _clients(parties, use_cache: bool, candidates: frozenset[str]) -> tuple[policy.Client, ...]:
+	"""The clients of a decision, from their cached facts (one cache round trip).
+	`candidates`: the recipients' identifiers; only those can be the client themself."""
+	known = facts.facts_of(parties, use_cache=use_cache)
+	involved = []
+	for party in parties:
+		f = known[tuple(party)]
+		own = f.addresses & candidates if candidates else frozenset()
+		involved.append(
+			policy.Client(
+				key=party,
+				grants=f.grants,
+				self_ids=clients.self_ids(f.identity, candidates, addresses=own) if own else frozenset(),
+			)
+		)
+	return tuple(involved)
 
 
 def check(
@@ -131,8 +139,16 @@ def check(
 	use_cache: bool = True,
 	log: bool = True,
 	has_access: frozenset[str] = frozenset(),
+	with_action: bool = False,
 ) -> Verdict:
-	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`)."""
+	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`).
+
+	The entry of a refused or monitored attempt is committed at once, on the log's own
+	connection (it must survive the refused request's rollback). With `with_action`, the
+	entry of an *allowed* action that is itself a database write (a share, a public link)
+	commits with that action instead: the log never records a release that was rolled
+	back. Read-only egress (a print, an export) leaves `with_action` off: its request does
+	not commit."""
 	if not is_protected(doctype):
 		decision = policy.Decision(True, policy.NOT_PROTECTED)
 		return Verdict(decision, policy.apply_mode(decision, policy.ENFORCE), [], "")
@@ -147,8 +163,9 @@ def check(
 		client = decision.client or (parties[0] if parties else (None, None))
 		if decision.code == policy.UNKNOWN_CLIENT:
 			client = (None, None)
+		write = audit.append_on_commit if with_action and outcome.outcome == "Allowed" else audit.append
 		try:
-			verdict.log = audit.append(
+			verdict.log = write(
 				audit.Entry(
 					action=action or purpose,
 					channel=channel,

@@ -31,6 +31,10 @@ doc_events = {
 		"after_rename": "confidentiality_app.identity.after_rename",
 		# Public view links opened with ?key= (printview, download_pdf as Guest).
 		"before_print": "confidentiality_app.channels.share_key.check_link_view",
+		# A new or deleted client record can change another client's identity: the cached
+		# facts decisions read are made stale (confidentiality_app.facts).
+		"after_insert": "confidentiality_app.facts.changed_record",
+		"on_trash": "confidentiality_app.facts.changed_record",
 	},
 	# Sharing backstop: a share written without validate (flags.ignore_validate, db_set).
 	"DocShare": {
@@ -71,6 +75,14 @@ after_request = ["confidentiality_app.audit.close_connection"]
 after_job = ["confidentiality_app.audit.close_connection"]
 
 scheduler_events = {
+	"cron": {
+		# seal accepted entries into the keyed chain (a bounded merge delay)
+		"* * * * *": ["confidentiality_app.audit.seal_scheduled"],
+	},
+	"hourly": [
+		# publish the chain's head outside the database (file, email, witness)
+		"confidentiality_app.anchors.publish_scheduled",
+	],
 	"daily": [
 		# expire consents past Valid Until (and remove their shares); re-decide every share
 		# and public link of a protected record (catches raw SQL); verify the log chain

@@ -83,6 +83,10 @@ def ensure_defaults(fresh: bool = False):
 	migrate that finds them never applied; a row the administrator removed stays removed."""
 	ensure_roles()
 	ensure_purposes()
+	# the key that seals the log lives in the site config, never in the database
+	from confidentiality_app import keys
+
+	keys.ensure()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
 	if fresh or not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):

@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 
 from confidentiality_app import audit
-from confidentiality_app.permissions import OFFICER
+from confidentiality_app.permissions import OFFICER, OMBUDSMAN
 
 
 def daily():
@@ -20,18 +20,25 @@ def daily():
 
 
 def verify_log_and_alert():
-	"""Walk the log chain; when it is broken, tell every Confidentiality Officer."""
+	"""Walk the log chain; when it is broken, tell every Confidentiality and Ombudsman Officer."""
 	result = audit.verify()
 	if result.ok:
 		return result
-	message = _(
-		"The Confidentiality Log failed verification at entry {0} ({1}). {2} entries were checked. Entries may have been changed or removed in the database."
-	).format(result.first_bad, result.problem, result.entries)
+	listed = "\n".join(
+		f"- {p.name or '-'} (sequence {p.sequence}): {p.problem}" for p in result.problems[:50]
+	)
+	message = (
+		_(
+			"The Confidentiality Log failed verification: {0} problem(s) in {1} entries, the first at entry {2} ({3}). Entries may have been changed, inserted or removed in the database."
+		).format(len(result.problems), result.entries, result.first_bad, result.problem)
+		+ "\n"
+		+ listed
+	)
 	frappe.log_error(title="Confidentiality Log verification failed", message=message)
 	if frappe.db.get_single_value("Confidentiality Settings", "alert_on_log_failure"):
 		officers = frappe.get_all(
 			"Has Role",
-			filters={"role": OFFICER, "parenttype": "User"},
+			filters={"role": ["in", [OFFICER, OMBUDSMAN]], "parenttype": "User"},
 			pluck="parent",
 			distinct=True,
 		)

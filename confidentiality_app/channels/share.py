@@ -102,6 +102,7 @@ def _decide(doc, docshare, channel: str | None = None):
 		recipient_label=label,
 		doc=doc,
 		has_access=_has_access(doc, docshare, ids),
+		with_action=True,
 	)
 
 

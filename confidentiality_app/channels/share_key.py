@@ -27,7 +27,13 @@ def _signature(key_doc) -> tuple:
 
 
 def _decide(
-	doctype: str, name: str, channel: str, action: str = ACTION, use_cache: bool = True, log: bool = True
+	doctype: str,
+	name: str,
+	channel: str,
+	action: str = ACTION,
+	use_cache: bool = True,
+	log: bool = True,
+	with_action: bool = False,
 ):
 	doc = frappe.get_doc(doctype, name) if frappe.db.exists(doctype, name) else None
 	return gate.check(
@@ -41,6 +47,7 @@ def _decide(
 		doc=doc,
 		use_cache=use_cache,
 		log=log,
+		with_action=with_action,
 	)
 
 
@@ -59,7 +66,7 @@ def decide_key(key_doc, method=None):
 	if doctype and gate.is_protected(doctype):
 		before = None if key_doc.is_new() else key_doc.get_doc_before_save()
 		if method == "on_change" or before is None or _signature(before) != current:
-			verdict = _decide(doctype, name, channel="Document Share Key")
+			verdict = _decide(doctype, name, channel="Document Share Key", with_action=True)
 			if not verdict.proceed:
 				frappe.throw(
 					verdict.message, gate.ConfidentialityBlocked, title=_("Refused by confidentiality rules")

@@ -29,8 +29,8 @@ class TestFailClosed(ConfidentialityTestCase):
 
 	def test_cache_down_blocks_even_a_consented_share(self):
 		lead = make_lead()
-		consent("Lead", lead.name, ["Share"])
-		with patch.object(redis.Redis, "get", side_effect=redis.exceptions.ConnectionError("redis down")):
+		consent("Lead", lead.name, ["Share"])  # bumps the epoch: nothing cached for this lead
+		with patch.object(redis.Redis, "mget", side_effect=redis.exceptions.ConnectionError("redis down")):
 			with self.assertRaises(ConfidentialityBlocked) as ctx:
 				frappe.share.add("Lead", lead.name, self.coach)
 		self.assertIn("could not be made", str(ctx.exception))
@@ -42,7 +42,7 @@ class TestFailClosed(ConfidentialityTestCase):
 	def test_cache_down_blocks_in_monitor_mode_too(self):
 		lead = make_lead()
 		set_mode("Monitor")
-		with patch.object(redis.Redis, "get", side_effect=redis.exceptions.ConnectionError("redis down")):
+		with patch.object(redis.Redis, "mget", side_effect=redis.exceptions.ConnectionError("redis down")):
 			with self.assertRaises(ConfidentialityBlocked):
 				frappe.share.add("Lead", lead.name, self.coach)
 		self.assertEqual(shares_of("Lead", lead.name), [])

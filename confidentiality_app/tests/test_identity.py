@@ -29,7 +29,7 @@ def log_rows_naming(name):
 	rows = []
 	for field in ("reference_name", "client_name", "user"):
 		rows += audit.entries({field: name}, fields=["name", "entry_hash", field])
-	return sorted((r["name"], r["entry_hash"]) for r in rows)
+	return sorted((str(r["name"]), r.get("entry_hash") or "") for r in rows)
 
 
 class TestRenameAndMerge(ConfidentialityTestCase):

@@ -8,14 +8,14 @@ from confidentiality_app import api, audit
 
 # Log entries written before this sequence belong to earlier tests (names of rolled-back
 # test records are reused, the log is never rolled back).
-_log_mark = 0
+_log_mark = (0, 0)
 
 
 class ConfidentialityTestCase(FrappeTestCase):
 	def setUp(self):
 		global _log_mark
 		super().setUp()
-		_log_mark = audit.head_sequence()
+		_log_mark = audit.mark()
 		frappe.set_user("Administrator")
 
 
@@ -122,9 +122,8 @@ def shares_of(doctype, name):
 
 
 def log_of(doctype, name, **filters):
-	"""This test's log entries for a record, newest first. State-change entries wait for
-	the transaction to commit, which tests never do: write them as a commit would."""
-	audit.flush_pending()
+	"""This test's log entries for a record, newest first: sealed ones, and the ones this
+	test's transaction accepted with its actions (tests never commit)."""
 	return audit.entries({"reference_doctype": doctype, "reference_name": name, **filters}, since=_log_mark)
 
 

@@ -4,7 +4,8 @@ test_ombudsman_officer_lists_filters_and_opens_log_entries:
   1. An Ombudsman Officer (only that role) is created over REST, and a refused share
      writes a Blocked entry for a new Lead.
   2. Logged in as the officer, /app/confidentiality-log lists entries (no "Page not
-     found"), with no button to add one; a filter on Outcome = Blocked shows the entry.
+     found"), with no button to add one; Verify Chain shows the verification of the
+     whole chain; a filter on Outcome = Blocked shows the entry.
   3. The entry opens read-only: no Save, and the Open > Document button leads to the
      Lead it names.
 
@@ -67,11 +68,17 @@ def test_ombudsman_officer_lists_filters_and_opens_log_entries(browser, base_url
 		data={"doctype": "Lead", "name": lead, "user": SHARE_TARGET, "read": 1},
 	)
 	assert refused.status == 403, refused.text()[:500]
+	# the refusal is accepted at once and sealed within the merge delay: seal now, as the
+	# desk list does when it opens
+	api.post("/api/method/confidentiality_app.api.seal_log", {})
 	entry = api.get(
 		"/api/resource/Confidentiality Log",
 		params={
 			"filters": json.dumps([["reference_name", "=", lead], ["outcome", "=", "Blocked"]]),
 			"fields": json.dumps(["name"]),
+			# the newest: a lead name can come back after a rolled-back test reused it
+			"order_by": "sequence desc",
+			"limit_page_length": 1,
 		},
 	)["data"][0]["name"]
 	officer = make_ombudsman(api, run)
@@ -95,6 +102,16 @@ def _check(page, entry, lead, results_dir):
 		assert "not found" not in page.locator(".page-container:visible").inner_text().lower()
 		# append-only: no way to add an entry
 		assert page.locator(".page-actions:visible .primary-action:visible").count() == 0
+
+		# the officer verifies the whole chain from the list and sees the result
+		page.locator(".page-actions:visible button", has_text="Verify Chain").first.click()
+		result = page.locator(".modal:visible .confidentiality-verify-result")
+		result.wait_for(state="visible", timeout=120_000)
+		text = result.inner_text()
+		assert "entries" in text and "Head hash" in text, text
+		page.screenshot(path=str(results_dir / "08-log-verify-ombudsman.png"))
+		page.keyboard.press("Escape")
+		result.wait_for(state="hidden")
 
 		# filtered as an officer would from a link or the Outcome filter
 		page.goto("/app/confidentiality-log?outcome=Blocked")

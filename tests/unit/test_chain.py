@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import datetime, timedelta
 
 import pytest
 
-from confidentiality_app.chain import GENESIS, HASHED_FIELDS, Verification, canonical, entry_hash, verify
+from confidentiality_app.chain import GENESIS, HASHED_FIELDS, Anchor, canonical, entry_hash, verify
 
 try:
 	from hypothesis import given, settings
@@ -174,18 +175,19 @@ class TestEntryHash:
 class TestVerify:
 	def test_well_built_chain(self):
 		result = verify(build_chain(5))
-		assert result == Verification(True, 5)
+		assert (result.ok, result.entries, result.problems) == (True, 5, ())
 		assert result.first_bad is None
 		assert result.problem == ""
 
 	def test_empty_chain(self):
-		assert verify([]) == Verification(True, 0)
+		assert (verify([]).ok, verify([]).entries) == (True, 0)
 
 	def test_single_entry(self):
-		assert verify(build_chain(1)) == Verification(True, 1)
+		result = verify(build_chain(1))
+		assert (result.ok, result.entries, result.head_sequence) == (True, 1, 1)
 
 	def test_accepts_any_iterable(self):
-		assert verify(iter(build_chain(5))) == Verification(True, 5)
+		assert verify(iter(build_chain(5))).ok
 		assert verify(e for e in build_chain(3)).ok
 
 	def test_first_entry_links_to_genesis(self):
@@ -200,7 +202,7 @@ class TestVerify:
 		result = verify(chain)
 		assert result.ok is False
 		assert result.first_bad == "LOG-3"
-		assert result.entries == 3
+		assert result.entries == 5  # every entry is read
 		assert result.problem
 
 	@pytest.mark.parametrize("field", [f for f in HASHED_FIELDS if f != "sequence"])
@@ -236,7 +238,7 @@ class TestVerify:
 		result = verify(chain)
 		assert result.ok is False
 		assert result.first_bad == "LOG-4"
-		assert result.entries == 3
+		assert result.entries == 4
 		assert "sequence gap" in result.problem
 
 	def test_deleted_entry_3_with_renumbering(self):
@@ -282,14 +284,14 @@ class TestVerify:
 		chain.insert(2, intruder)
 		result = verify(chain)
 		assert (result.ok, result.first_bad) == (False, "LOG-3")
-		assert "sequence gap" in result.problem
+		assert "appears twice" in result.problem
 
 	def test_wrong_genesis(self):
 		chain = seal([{"name": f"LOG-{i}", **content(i)} for i in range(1, 6)], previous="1" * 64)
 		result = verify(chain)
 		assert result.ok is False
 		assert result.first_bad == "LOG-1"
-		assert result.entries == 1
+		assert result.entries == 5
 		assert "previous hash" in result.problem
 
 	@pytest.mark.parametrize("previous", [None, "", "1" * 64, "0" * 63, "0" * 65])
@@ -303,19 +305,19 @@ class TestVerify:
 		chain = seal([dict(content(1), name="LOG-1", sequence=sequence)])
 		result = verify(chain)
 		assert (result.ok, result.first_bad) == (False, "LOG-1")
-		assert "sequence gap" in result.problem
+		assert "sequence gap" in result.problem or "not a positive number" in result.problem
 
 	def test_chain_with_datetime_from_database_as_string(self):
 		# written with datetime objects, read back as strings with microseconds
 		chain = build_chain(5)
 		reread = [dict(e, timestamp=e["timestamp"].strftime("%Y-%m-%d %H:%M:%S.%f")) for e in chain]
-		assert verify(reread) == Verification(True, 5)
+		assert (verify(reread).ok, verify(reread).entries) == (True, 5)
 
 	def test_chain_with_none_read_back_as_empty_string(self):
 		entries = [{"name": f"LOG-{i}", **content(i), "basis": None} for i in range(1, 4)]
 		chain = seal(entries)
 		reread = [dict(e, basis="") for e in chain]
-		assert verify(reread) == Verification(True, 3)
+		assert (verify(reread).ok, verify(reread).entries) == (True, 3)
 
 
 # --------------------------------------------------------------------------- properties
@@ -328,7 +330,7 @@ if HAVE_HYPOTHESIS:
 	def test_any_single_tampering_is_found_at_that_entry(data):
 		n = data.draw(st.integers(min_value=1, max_value=8), label="length")
 		chain = build_chain(n)
-		assert verify(chain) == Verification(True, n)
+		assert (verify(chain).ok, verify(chain).entries) == (True, n)
 		index = data.draw(st.integers(min_value=0, max_value=n - 1), label="index")
 		field = data.draw(st.sampled_from(HASHED_FIELDS + ("previous_hash", "entry_hash")), label="field")
 		entry = chain[index]
@@ -348,4 +350,144 @@ if HAVE_HYPOTHESIS:
 		result = verify(chain)
 		assert result.ok is False
 		assert result.first_bad == f"LOG-{index + 1}"
-		assert result.entries == index + 1
+		assert result.entries == n
+
+
+# --------------------------------------------------------------------------- keyed chain (v2)
+
+KEY1 = b"k1-secret-" + b"x" * 22
+KEY2 = b"k2-secret-" + b"y" * 22
+KEYS = {"k1": KEY1, "k2": KEY2}
+
+
+def keyed_chain(
+	n: int, key_id: str = "k1", previous: str = GENESIS, start: int = 1, prefix="LOG"
+) -> list[dict]:
+	entries = []
+	for i in range(start, start + n):
+		entry = {"name": f"{prefix}-{i}", **content(i), "key_id": key_id}
+		entry["previous_hash"] = previous
+		entry["entry_hash"] = entry_hash(entry, previous, KEYS[key_id])
+		previous = entry["entry_hash"]
+		entries.append(entry)
+	return entries
+
+
+class TestKeyedChain:
+	def test_keyed_chain_verifies_with_the_key(self):
+		result = verify(keyed_chain(5), keys=KEYS)
+		assert (result.ok, result.entries, result.head_sequence) == (True, 5, 5)
+
+	def test_keyed_hash_is_not_plain_sha256(self):
+		entry = keyed_chain(1)[0]
+		assert entry["entry_hash"] != entry_hash({k: v for k, v in entry.items() if k != "key_id"}, GENESIS)
+
+	def test_key_id_is_covered(self):
+		entry = keyed_chain(1)[0]
+		moved = dict(entry, key_id="k2")
+		assert entry_hash(moved, GENESIS, KEY1) != entry["entry_hash"]
+
+	def test_rewrite_with_every_later_hash_recomputed_without_the_key_fails(self):
+		"""The attack of the issue: Blocked -> Allowed, every later hash recomputed with
+		plain SHA-256 (the attacker writes the database but cannot read the key)."""
+		chain = keyed_chain(6)
+		chain[2]["outcome"], chain[2]["decision"] = "Allowed", "Allow"
+		previous = chain[1]["entry_hash"]
+		for entry in chain[2:]:
+			entry["previous_hash"] = previous
+			entry["entry_hash"] = hashlib.sha256((previous + "\n" + canonical(entry)).encode()).hexdigest()
+			previous = entry["entry_hash"]
+		result = verify(chain, keys=KEYS)
+		assert result.ok is False
+		assert result.first_bad == "LOG-3"
+		assert {p.name for p in result.problems} == {"LOG-3", "LOG-4", "LOG-5", "LOG-6"}
+
+	def test_rewrite_as_unkeyed_entries_is_a_downgrade(self):
+		chain = keyed_chain(4)
+		chain[3].pop("key_id")
+		chain[3]["entry_hash"] = entry_hash(chain[3], chain[3]["previous_hash"])
+		result = verify(chain, keys=KEYS)
+		assert (result.ok, result.first_bad) == (False, "LOG-4")
+		assert "unkeyed entry after keyed ones" in result.problem
+
+	def test_v1_prefix_then_keyed_entries_verify(self):
+		legacy = build_chain(3)
+		keyed = keyed_chain(3, previous=legacy[-1]["entry_hash"], start=4)
+		assert verify(legacy + keyed, keys=KEYS).ok
+
+	def test_rotation_entries_under_two_keys(self):
+		first = keyed_chain(3, "k1")
+		second = keyed_chain(3, "k2", previous=first[-1]["entry_hash"], start=4)
+		assert verify(first + second, keys=KEYS).ok
+		result = verify(first + second, keys={"k1": KEY1})
+		assert result.ok is False
+		assert "does not hold" in result.problem
+
+	def test_every_tampered_entry_is_reported_not_only_the_first(self):
+		chain = keyed_chain(8)
+		chain[1]["reason"] = "nothing to see"
+		chain[5]["recipient"] = "mallory@example.org"
+		result = verify(chain, keys=KEYS)
+		assert [p.name for p in result.problems] == ["LOG-2", "LOG-6"]
+		assert all("keyed hash" in p.problem for p in result.problems)
+
+	@pytest.mark.parametrize("sequence", [0, -1, -100])
+	def test_a_forged_row_with_sequence_zero_or_below_is_reported(self, sequence):
+		chain = keyed_chain(3)
+		forged = dict(content(1), name="FORGED", sequence=sequence, key_id="k1", previous_hash=GENESIS)
+		forged["entry_hash"] = entry_hash(forged, GENESIS, KEY1)
+		result = verify([forged, *chain], keys=KEYS)
+		assert result.ok is False
+		assert result.first_bad == "FORGED"
+		assert "not a positive number" in result.problem
+
+
+class TestAnchors:
+	def anchor(self, chain, index, key_id="k1"):
+		entry = chain[index]
+		return Anchor(entry["sequence"], entry["entry_hash"], "2024-06-15 12:00:00", key_id).signed(
+			KEYS[key_id]
+		)
+
+	def test_chain_matching_its_anchors_verifies(self):
+		chain = keyed_chain(6)
+		result = verify(chain, keys=KEYS, anchors=[self.anchor(chain, 2), self.anchor(chain, 5)])
+		assert (result.ok, result.anchors_checked) == (True, 2)
+
+	def test_removing_the_newest_entries_fails_against_the_last_anchor(self):
+		chain = keyed_chain(6)
+		anchor = self.anchor(chain, 5)
+		truncated = chain[:4]
+		assert verify(truncated, keys=KEYS).ok  # undetectable without an anchor
+		result = verify(truncated, keys=KEYS, anchors=[anchor])
+		assert result.ok is False
+		assert "shorter than the head 6" in result.problem
+
+	def test_a_rewritten_chain_with_the_key_still_differs_from_the_anchor(self):
+		"""Someone who holds the key can rebuild a chain that verifies, but not one that
+		matches a head already published outside the site."""
+		chain = keyed_chain(5)
+		anchor = self.anchor(chain, 4)
+		forged = keyed_chain(5, prefix="LOG")
+		forged[1]["reason"] = "rewritten"
+		previous = forged[0]["entry_hash"]
+		for entry in forged[1:]:
+			entry["previous_hash"] = previous
+			entry["entry_hash"] = entry_hash(entry, previous, KEY1)
+			previous = entry["entry_hash"]
+		assert verify(forged, keys=KEYS).ok
+		result = verify(forged, keys=KEYS, anchors=[anchor])
+		assert result.ok is False
+		assert "differs from the head" in result.problem
+
+	def test_an_anchor_with_a_bad_signature_is_reported(self):
+		chain = keyed_chain(3)
+		anchor = self.anchor(chain, 2)
+		bad = Anchor(anchor.sequence, anchor.entry_hash, anchor.timestamp, "k1", "0" * 64)
+		result = verify(chain, keys=KEYS, anchors=[bad])
+		assert "bad signature" in result.problem
+
+	def test_anchor_round_trip(self):
+		anchor = self.anchor(keyed_chain(2), 1)
+		assert Anchor.from_dict(anchor.as_dict()) == anchor
+		assert anchor.signature_ok(KEY1) and not anchor.signature_ok(KEY2)

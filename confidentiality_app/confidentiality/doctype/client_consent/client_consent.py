@@ -12,7 +12,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_link_to_form, getdate, now_datetime, today
 
-from confidentiality_app import audit, clients, consents
+from confidentiality_app import audit, clients, consents, facts
 from confidentiality_app.permissions import can_act_for_office
 
 
@@ -214,7 +214,7 @@ class ClientConsent(Document):
 			frappe.msgprint(
 				_(
 					"The consent cache could not be cleared; the change applies everywhere within {0} minutes."
-				).format(consents.CACHE_TTL // 60),
+				).format(facts.CACHE_TTL // 60),
 				indicator="orange",
 				alert=True,
 			)

@@ -2,8 +2,6 @@
 # See license.txt
 """The log is append-only, hash-chained, never forks and survives rollbacks."""
 
-import threading
-
 import frappe
 
 from confidentiality_app import api, audit
@@ -126,41 +124,25 @@ class TestConfidentialityLog(ConfidentialityTestCase):
 		entries = log_of("Lead", lead.name)
 		self.assertEqual([(e.action, e.outcome) for e in entries], [("Share", "Blocked")])
 
-	def test_concurrent_writers_never_fork_the_chain(self):
-		site = frappe.local.site
-		errors = []
-		names = []
+	def test_concurrent_appends_from_several_processes_never_fork(self):
+		"""Four processes, each with its own site connection, accept entries as fast as they
+		can while sealing in between: every entry is sealed once, in one unforked chain."""
+		import multiprocessing
 
-		def writer(n):
-			try:
-				frappe.init(site=site)
-				frappe.connect()
-				frappe.set_user("Administrator")
-				db = audit.connect()
-				for i in range(15):
-					names.append(
-						audit.append(
-							audit.Entry(action="Concurrency Test", channel=f"thread {n}", reason=str(i)),
-							db=db,
-						)
-					)
-				db.close()
-			except Exception as e:  # pragma: no cover - reported below
-				errors.append(repr(e))
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join()
-		self.assertEqual(errors, [])
-		self.assertEqual(len(set(names)), 60)
-		result = api.verify_log()
-		self.assertTrue(result["ok"], result)
-		rows = audit.entries({"action": "Concurrency Test"}, fields=["sequence", "previous_hash"])
-		self.assertEqual(len({r.previous_hash for r in rows}), len(rows))
+		context = multiprocessing.get_context("spawn")
+		before = audit.head_sequence()
+		with context.Pool(4) as pool:
+			counts = pool.starmap(_writer, [(frappe.local.site, n, 25) for n in range(4)])
+		self.assertEqual(counts, [25] * 4)
+		audit.seal()
+		result = audit.verify()
+		self.assertTrue(result.ok, result.problems)
+		rows = audit.entries(
+			{"action": "Concurrency Test"}, fields=["sequence", "previous_hash", "channel"], since=before
+		)
+		self.assertEqual(len(rows), 100)
+		self.assertEqual(len({r.previous_hash for r in rows}), 100)
+		self.assertEqual(len({r.sequence for r in rows}), 100)
 
 	def test_log_unavailable_fails_closed(self):
 		"""Even a share that consent allows is refused when the attempt cannot be logged."""
@@ -171,8 +153,26 @@ class TestConfidentialityLog(ConfidentialityTestCase):
 		lead = make_lead()
 		consent("Lead", lead.name, ["Share"])
 		user = make_user("cf-log-target@example.com")
-		with patch.object(audit, "_append", side_effect=RuntimeError("database gone")):
+		with patch.object(audit, "_insert", side_effect=RuntimeError("database gone")):
 			with self.assertRaises(frappe.PermissionError) as ctx:
 				frappe.share.add("Lead", lead.name, user)
 		self.assertIn("log cannot be written", str(ctx.exception))
 		self.assertFalse(frappe.db.exists("DocShare", {"share_name": lead.name}))
+
+
+def _writer(site: str, n: int, count: int) -> int:
+	"""One process of the concurrency test (spawned: a fresh interpreter)."""
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		for i in range(count):
+			audit.append(
+				audit.Entry(action="Concurrency Test", channel=f"process {n}", reason=str(i)), seal=False
+			)
+			if i % 10 == 0:
+				audit.seal()
+		return count
+	finally:
+		audit.close_connection()
+		frappe.destroy()

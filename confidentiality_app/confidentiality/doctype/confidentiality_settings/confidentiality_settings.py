@@ -90,6 +90,13 @@ class ConfidentialitySettings(Document):
 					before.alert_on_log_failure, self.alert_on_log_failure
 				)
 			)
+		for fieldname, label in (("anchor_file", _("Anchor file")), ("witness_url", _("Witness URL"))):
+			if (before.get(fieldname) or "") != (self.get(fieldname) or ""):
+				out.append(
+					_("{0}: {1} -> {2}").format(
+						label, before.get(fieldname) or "-", self.get(fieldname) or "-"
+					)
+				)
 		rows_before, rows_after = _rows(before), _rows(self)
 		for key in sorted(set(rows_before) | set(rows_after)):
 			label = f"{key[0]}" + (f".{key[1]}" if key[1] else "")
@@ -122,6 +129,9 @@ class ConfidentialitySettings(Document):
 		return out
 
 	def on_update(self):
+		from confidentiality_app import facts
+
+		facts.bump()  # what is protected, and how, may have changed
 		changes = self.changes()
 		if not changes:
 			return
