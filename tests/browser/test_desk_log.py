@@ -110,7 +110,7 @@ def _check(page, entry, lead, results_dir):
 		text = result.inner_text()
 		assert "entries" in text and "Head hash" in text, text
 		page.screenshot(path=str(results_dir / "08-log-verify-ombudsman.png"))
-		page.keyboard.press("Escape")
+		page.locator(".modal:visible .btn-modal-close").first.click()
 		result.wait_for(state="hidden")
 
 		# filtered as an officer would from a link or the Outcome filter
