@@ -1,15 +1,19 @@
-"""The keys that seal the Confidentiality Log. They never live in the site database.
+"""The keys that seal the Confidentiality Log. They never live in the site database, nor
+in the site directory.
 
-Where they are, in order of precedence:
-* a key file named by `confidentiality_log_key_file` in site_config.json (a JSON object
-  `{"current": "<key id>", "keys": {"<key id>": "<base64 secret>", ...}}`), for a key kept
-  on storage the database user cannot read;
-* otherwise site_config.json itself: `confidentiality_log_keys` (the same `keys` object)
-  and `confidentiality_log_key_id` (the current id).
+They are kept in a key file (a JSON object `{"current": "<key id>", "keys": {"<key id>":
+"<base64 secret>", ...}}`, mode 0600) named by `confidentiality_log_key_file` in
+site_config.json. Install and migrate create it, when the site has none, at
+`<bench>/config/confidentiality-log-keys/<site>.json`: outside `sites/<site>`, because
+Frappe copies site_config.json into every backup (`private/backups`), which any System
+Manager can download over HTTP, and a key there would be readable by the very
+administrators the chain guards against. Only the file's path is in the site config. A
+site whose keys were written into site_config.json itself (`confidentiality_log_keys`,
+`confidentiality_log_key_id`) has them moved to the file at the next migrate.
 
-Whoever can read that file (the bench's system user, `bench console`) holds the key and
-could rebuild a chain that verifies; the anchors published outside the site are what
-catches that. Someone who can only write the database (SQL access, a System Console
+Whoever can read the key file (the bench's system user, `bench console`, the host) holds
+the key and could rebuild a chain that verifies; the anchors published outside the site are
+what catches that. Someone who can only write the database (SQL access, a System Console
 whose server scripts can write) cannot forge an entry.
 
 Rotation adds a key and makes it current; older keys stay, so older entries still verify.
@@ -43,7 +47,14 @@ def _config() -> tuple[str | None, dict[str, str]]:
 	conf = frappe.local.conf
 	path = conf.get("confidentiality_log_key_file")
 	if path:
-		data = _from_file(path)
+		try:
+			data = _from_file(path)
+		except FileNotFoundError:
+			raise KeyUnavailable(
+				_(
+					"The Confidentiality Log key file {0} is missing: restore it from the offline copy."
+				).format(path)
+			) from None
 		return data.get("current"), dict(data.get("keys") or {})
 	return conf.get("confidentiality_log_key_id"), dict(conf.get("confidentiality_log_keys") or {})
 
@@ -60,7 +71,7 @@ def current() -> tuple[str, bytes]:
 	if not key_id or key_id not in raw:
 		raise KeyUnavailable(
 			_(
-				"No key to seal the Confidentiality Log: set confidentiality_log_key_id and confidentiality_log_keys in the site config, or run bench --site SITE confidentiality-log-rotate-key."
+				"No key to seal the Confidentiality Log: run bench --site SITE migrate (it creates the key file) or bench --site SITE confidentiality-log-rotate-key, or name an existing key file with confidentiality_log_key_file in the site config."
 			)
 		)
 	return key_id, base64.b64decode(raw[key_id])
@@ -74,13 +85,11 @@ def rotate() -> str:
 	secret = base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
 	path = frappe.local.conf.get("confidentiality_log_key_file")
 	if path:
-		full = path if os.path.isabs(path) else os.path.join(frappe.get_site_path(), path)
+		full = _full(path)
 		data = _from_file(path) if os.path.exists(full) else {}
 		data.setdefault("keys", {})[key_id] = secret
 		data["current"] = key_id
-		fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-		with os.fdopen(fd, "w") as f:
-			json.dump(data, f, indent=1)
+		_write(full, data)
 	else:
 		existing = dict(frappe.local.conf.get("confidentiality_log_keys") or {})
 		existing[key_id] = secret
@@ -90,9 +99,53 @@ def rotate() -> str:
 	return key_id
 
 
+def default_key_file() -> str:
+	return os.path.join(
+		frappe.utils.get_bench_path(), "config", "confidentiality-log-keys", f"{frappe.local.site}.json"
+	)
+
+
+def _write(full: str, data: dict) -> None:
+	os.makedirs(os.path.dirname(full), mode=0o700, exist_ok=True)
+	fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+	with os.fdopen(fd, "w") as f:
+		json.dump(data, f, indent=1)
+	os.chmod(full, 0o600)
+
+
 def ensure() -> str:
-	"""Install / migrate: a site with no key gets one."""
+	"""Install / migrate: a site with no key file gets one (outside the site directory);
+	keys found in site_config.json are moved into it. Returns the current key id."""
+	from frappe.installer import update_site_config
+
+	conf = frappe.local.conf
+	if not conf.get("confidentiality_log_key_file"):
+		full = default_key_file()
+		data = _from_file(full) if os.path.exists(full) else {"keys": {}}
+		legacy = dict(conf.get("confidentiality_log_keys") or {})
+		if legacy:
+			data.setdefault("keys", {}).update(legacy)
+			data["current"] = conf.get("confidentiality_log_key_id") or data.get("current")
+		_write(full, data)
+		update_site_config("confidentiality_log_key_file", full)
+		for key in ("confidentiality_log_keys", "confidentiality_log_key_id"):
+			update_site_config(key, "None")
+		frappe.local.conf = frappe._dict(frappe.get_site_config())
+	elif not os.path.exists(_full(conf.get("confidentiality_log_key_file"))):
+		if frappe.db.count("Confidentiality Log"):
+			# never replace a lost key silently: entries sealed with it could no longer be
+			# verified. Accepting still works; sealing waits for the file to be restored.
+			message = _(
+				"The Confidentiality Log key file {0} is missing: restore it from the offline copy. Entries are accepted but not sealed until then."
+			).format(conf.get("confidentiality_log_key_file"))
+			frappe.log_error(title="Confidentiality: log key file missing", message=message)
+			print(message)
+			return ""
 	try:
 		return current()[0]
 	except KeyUnavailable:
 		return rotate()
+
+
+def _full(path: str) -> str:
+	return path if os.path.isabs(path) else os.path.join(frappe.get_site_path(), path)

@@ -2,6 +2,7 @@
 database access would: keyed hashes, complete verification, anchors published outside the
 database (file, email, a witness server on loopback), the accept/seal split."""
 
+import base64
 import hashlib
 import json
 import os
@@ -311,3 +312,20 @@ class TestKeyRotation(ConfidentialityTestCase):
 		}
 		self.assertEqual((ids["Before Rotation"], ids["After Rotation"]), (old_id, new_id))
 		self.assertTrue(audit.verify(anchors=[]).ok)
+
+
+class TestKeyCustody(ConfidentialityTestCase):
+	def test_the_key_is_outside_the_site_directory_and_not_in_its_config(self):
+		"""Frappe copies site_config.json into every backup, which a System Manager can
+		download: the key lives in a file outside the site, readable by its owner only."""
+		path = frappe.local.conf.get("confidentiality_log_key_file")
+		self.assertTrue(path and os.path.isabs(path), path)
+		site_dir = os.path.realpath(frappe.get_site_path())
+		self.assertFalse(os.path.realpath(path).startswith(site_dir + os.sep), path)
+		self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+		key_id, key = keys.current()
+		with open(os.path.join(frappe.get_site_path(), "site_config.json")) as f:
+			site_config = f.read()
+		self.assertNotIn("confidentiality_log_keys", site_config)
+		self.assertNotIn(base64.b64encode(key).decode(), site_config)
+		self.assertIn(key_id, keys.keys())
