@@ -254,14 +254,23 @@ def append_on_commit(entry: Entry) -> str:
 		queued = _insert(frappe.db, _row(entry), want_id=True)
 	except Exception as e:
 		raise LogUnavailable(str(e)) from e
-	mine = getattr(frappe.local, "confidentiality_in_transaction", None)
-	if mine is None:
-		mine = frappe.local.confidentiality_in_transaction = []
-	if not mine:
-		frappe.db.after_commit.add(_transaction_ended_commit)
-		frappe.db.after_rollback.add(_transaction_ended)
-	mine.append(queued)
+	_for_this_transaction(
+		"confidentiality_in_transaction", _transaction_ended_commit, _transaction_ended
+	).append(queued)
 	return str(queued)
+
+
+def _for_this_transaction(attr: str, on_commit, on_rollback) -> list:
+	"""A list in frappe.local for the current transaction; the callbacks (which empty it)
+	are registered when it is first used in that transaction."""
+	items = getattr(frappe.local, attr, None)
+	if items is None:
+		items = []
+		setattr(frappe.local, attr, items)
+	if not items:
+		frappe.db.after_commit.add(on_commit)
+		frappe.db.after_rollback.add(on_rollback)
+	return items
 
 
 def _transaction_ended():
@@ -274,13 +283,7 @@ def _transaction_ended_commit():
 
 
 def _defer(entry: Entry) -> str:
-	deferred = getattr(frappe.local, "confidentiality_deferred", None)
-	if deferred is None:
-		deferred = frappe.local.confidentiality_deferred = []
-	if not deferred:
-		frappe.db.after_commit.add(flush_deferred)
-		frappe.db.after_rollback.add(flush_deferred)
-	deferred.append(entry)
+	_for_this_transaction("confidentiality_deferred", flush_deferred, flush_deferred).append(entry)
 	return "pending"
 
 
@@ -547,7 +550,7 @@ def pending_count(older_than_minutes: int | None = None, db=None) -> int:
 # --------------------------------------------------------------------------- verify
 
 
-def verify(db=None, anchors=None) -> chain.Verification:
+def verify(db=None, anchors=None, held_keys=None, extra_anchors=()) -> chain.Verification:
 	"""Seal, then walk every row of the chain (none is outside the walk: no range a forged
 	row could sit outside), checking each entry with the site's keys and the chain against
 	`anchors` (default: the anchors published outside the site). Entries still queued past
@@ -586,10 +589,13 @@ def verify(db=None, anchors=None) -> chain.Verification:
 			yield from batch
 			last = batch[-1]["sequence"]
 
-	try:
-		held = keys.keys()
-	except Exception:
-		held = {}
+	if held_keys is not None:
+		held = held_keys
+	else:
+		try:
+			held = keys.keys()
+		except Exception:
+			held = {}
 	extra = []
 	if anchors is None:
 		path = published.anchor_file()
@@ -606,7 +612,7 @@ def verify(db=None, anchors=None) -> chain.Verification:
 					f"the anchor file {path} holds {len(anchors)} published heads, but {written} were written to it: it was replaced or truncated",
 				)
 			)
-	result = chain.verify(rows(), keys=held, anchors=anchors)
+	result = chain.verify(rows(), keys=held, anchors=[*anchors, *extra_anchors])
 	total = db.sql(f"SELECT COUNT(*) FROM `tab{LOG_DOCTYPE}`")[0][0]
 	if total != walked[0]:
 		extra.append(

@@ -31,25 +31,21 @@ def verify_confidentiality_log(context, anchor_json=None, anchor_file=None, key_
 	"""Walk the whole Confidentiality Log: every entry's keyed hash, its link, and the
 	chain against the published heads. Lists every problem; exits 1 if there is one."""
 	frappe = _site(context)
-	from confidentiality_app import anchors, audit, chain, keys
+	from confidentiality_app import anchors, audit, chain
 
 	try:
-		published = anchors.read(anchor_file) if anchor_file else anchors.read()
-		if anchor_json:
-			published.append(chain.Anchor.from_dict(json.loads(anchor_json)))
+		held = None
 		if key_file:
 			import base64
 
 			with open(key_file) as f:
 				held = {k: base64.b64decode(v) for k, v in json.load(f)["keys"].items()}
-			original = keys.keys
-			keys.keys = lambda: held
-			try:
-				result = audit.verify(anchors=published)
-			finally:
-				keys.keys = original
-		else:
-			result = audit.verify(anchors=published)
+		result = audit.verify(
+			# default: the site's anchor file, with its check that no published head was lost
+			anchors=anchors.read(anchor_file) if anchor_file else None,
+			held_keys=held,
+			extra_anchors=[chain.Anchor.from_dict(json.loads(anchor_json))] if anchor_json else (),
+		)
 	finally:
 		frappe.destroy()
 	if result.ok:

@@ -5,20 +5,10 @@
 connection or in the caller's transaction; nothing may create, change or delete one
 through the ORM."""
 
-from frappe.model.document import Document
+from confidentiality_app.confidentiality.doctype.confidentiality_log.confidentiality_log import (
+	ConfidentialityLog,
+)
 
-from confidentiality_app.confidentiality.doctype.confidentiality_log.confidentiality_log import _refuse
 
-
-class ConfidentialityLogQueue(Document):
-	def before_insert(self):
-		_refuse()
-
-	def validate(self):
-		_refuse()
-
-	def on_trash(self):
-		_refuse()
-
-	def before_rename(self, *args, **kwargs):
-		_refuse()
+class ConfidentialityLogQueue(ConfidentialityLog):
+	"""Refuses every ORM insert, change, deletion and rename, as the log does."""
