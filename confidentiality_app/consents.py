@@ -124,3 +124,11 @@ def _decode(data: dict) -> Grant:
 		active=data["active"],
 		superseded=data["superseded"],
 	)
+
+
+def lost(reason: str, parties=None) -> None:
+	"""A consent of `parties` (all clients when None) was withdrawn, expired or superseded:
+	every channel re-decides what it still holds open for them (hooks.py
+	`confidentiality_consent_lost`: shares and public links removed, pending mail held)."""
+	for method in frappe.get_hooks("confidentiality_consent_lost"):
+		frappe.get_attr(method)(reason, parties=parties)

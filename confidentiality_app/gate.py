@@ -86,21 +86,43 @@ def evaluate(
 ) -> tuple[policy.Decision, list[tuple[str, str]]]:
 	"""The decision alone: no log, no exception. A protected record that names no client
 	is decided as an unknown client (refused), never as unprotected."""
+	return evaluate_records(
+		[(doctype, name, doc)], purpose, recipients, use_cache=use_cache, has_access=has_access
+	)
+
+
+def evaluate_records(
+	records,
+	purpose: str,
+	recipients: tuple[frozenset[str], ...] = (),
+	use_cache: bool = True,
+	has_access: frozenset[str] = frozenset(),
+	service_to_client: bool = True,
+) -> tuple[policy.Decision, list[tuple[str, str]]]:
+	"""One decision over several records at once (a mail about a Lead that also carries a
+	Quotation's file): every client any of them names must be covered. `records`:
+	[(doctype, name, doc or None)]; records of unprotected doctypes are ignored."""
 	try:
-		parties = clients.clients_of(doctype, name, doc=doc)
+		parties: list[tuple[str, str]] = []
+		unknown: list[policy.Client] = []
+		for doctype, name, doc in records:
+			if not clients.is_protected(doctype):
+				continue
+			found = clients.clients_of(doctype, name, doc=doc)
+			parties += [p for p in found if p not in parties]
+			if not found and not clients.client_optional(doctype):
+				unknown.append(policy.Client(key=(doctype, name), unknown=True))
+		involved: tuple[policy.Client, ...] = ()
 		if parties:
 			candidates = frozenset().union(*recipients) if recipients else frozenset()
 			involved = _clients(parties, use_cache, candidates)
-		elif clients.client_optional(doctype):
-			involved = ()  # e.g. an internal Event: not a client record
-		else:
-			involved = (policy.Client(key=(doctype, name), unknown=True),)
 		request = policy.Request(
 			purpose=purpose,
-			clients=involved,
+			clients=(*involved, *unknown),
 			recipients=recipients,
 			now=frappe.utils.now_datetime(),
 			has_access=has_access,
+			service_to_client=service_to_client,
 		)
 		return policy.decide(request), parties
 	except Exception as e:
@@ -140,6 +162,9 @@ def check(
 	log: bool = True,
 	has_access: frozenset[str] = frozenset(),
 	with_action: bool = False,
+	records=None,
+	service_to_client: bool = True,
+	refused_outcome: str | None = None,
 ) -> Verdict:
 	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`).
 
@@ -148,13 +173,25 @@ def check(
 	entry of an *allowed* action that is itself a database write (a share, a public link)
 	commits with that action instead: the log never records a release that was rolled
 	back. Read-only egress (a print, an export) leaves `with_action` off: its request does
-	not commit."""
-	if not is_protected(doctype):
+	not commit.
+
+	`records` ([(doctype, name, doc or None)]): decide over all of them at once (a mail
+	about several records); `doctype`/`name` then only name the entry's reference.
+	`refused_outcome`: what the caller does with a refusal instead of blocking it (a mail
+	is "Held"), recorded as the entry's outcome."""
+	if records is None:
+		records = [(doctype, name, doc)]
+	if not any(is_protected(r[0]) for r in records):
 		decision = policy.Decision(True, policy.NOT_PROTECTED)
 		return Verdict(decision, policy.apply_mode(decision, policy.ENFORCE), [], "")
 
-	decision, parties = evaluate(
-		doctype, name, purpose, recipients, doc=doc, use_cache=use_cache, has_access=has_access
+	decision, parties = evaluate_records(
+		records,
+		purpose,
+		recipients,
+		use_cache=use_cache,
+		has_access=has_access,
+		service_to_client=service_to_client,
 	)
 	outcome = policy.apply_mode(decision, mode())
 	message = explain(decision, doctype, name, purpose, action or purpose)
@@ -170,7 +207,9 @@ def check(
 					action=action or purpose,
 					channel=channel,
 					decision=decision.decision,
-					outcome=outcome.outcome,
+					outcome=refused_outcome
+					if refused_outcome and outcome.outcome == "Blocked"
+					else outcome.outcome,
 					mode=outcome.mode,
 					reference_doctype=doctype,
 					reference_name=name,

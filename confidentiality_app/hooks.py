@@ -65,7 +65,32 @@ doc_events = {
 	"Role": {"on_update": "confidentiality_app.channels.share.role_changed"},
 	# a consent's signed document is evidence
 	"File": {"on_trash": "confidentiality_app.identity.keep_evidence"},
+	# Email, queue time: every mail path ends in an Email Queue row (frappe.sendmail ->
+	# EmailQueue.new -> insert). Every recipient is decided; the form composer is refused,
+	# anything else is held (status Held + a Held Email). before_validate runs even with
+	# flags.ignore_validate.
+	"Email Queue": {
+		"before_validate": "confidentiality_app.channels.email.queued",
+		"after_insert": "confidentiality_app.channels.email.after_queued",
+	},
+	# Email, standing rules: a Notification or Auto Email Report on a protected doctype may
+	# not mail fixed outside addresses (or a Slack channel): no consent covers every record.
+	"Notification": {"validate": "confidentiality_app.channels.email.validate_notification"},
+	"Auto Email Report": {"validate": "confidentiality_app.channels.email.validate_auto_email_report"},
 }
+
+# Email, send time: the last decision is made inside EmailQueue.send, the one method that
+# talks SMTP (flush, send_now, retries, bulk jobs); a mail no longer allowed is held.
+override_doctype_class = {
+	"Email Queue": "confidentiality_app.channels.email.GatedEmailQueue",
+}
+
+# When a consent is withdrawn, expires or is superseded, each channel re-decides what it
+# still holds open for the client: shares and public links are removed, pending mail held.
+confidentiality_consent_lost = [
+	"confidentiality_app.channels.share.revoke_unconsented_shares",
+	"confidentiality_app.channels.email.hold_pending",
+]
 
 # ---------------------------------------------------------------------------
 # The log: entries are written on their own DB connection (confidentiality_app.audit);

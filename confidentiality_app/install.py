@@ -4,6 +4,8 @@ import frappe
 
 from confidentiality_app.permissions import ROLES
 
+MODULE = "Confidentiality"
+
 STANDARD_PURPOSES = {
 	"Share": "Share the client's record with another user of this site.",
 	"Email": "Send the client's information by email.",
@@ -87,11 +89,55 @@ def ensure_defaults(fresh: bool = False):
 	from confidentiality_app import keys
 
 	keys.ensure()
+	ensure_email_fields()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
 	if fresh or not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
 		add_protected_defaults(apps={*frappe.get_installed_apps(), "confidentiality_app"})
 		frappe.db.set_single_value("Confidentiality Settings", "defaults_applied", 1)
+
+
+def ensure_email_fields():
+	"""Email Queue: a "Held" status (never picked by the flush, see channels.email) and the
+	stamp of what each mail was decided to be about. Both belong to this app's module, so
+	uninstalling removes them; held rows keep their status and are never sent."""
+	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+	create_custom_fields(
+		{
+			"Email Queue": [
+				{
+					"fieldname": "confidentiality_stamp",
+					"fieldtype": "Code",
+					"label": "Confidentiality Decision",
+					"insert_after": "reference_name",
+					"read_only": 1,
+					"hidden": 1,
+					"no_copy": 1,
+					"module": MODULE,
+					"description": "What the confidentiality rules decided this mail is about (records and client addresses).",
+				}
+			]
+		},
+		update=True,
+	)
+	options = frappe.get_meta("Email Queue").get_field("status").options.split("\n")
+	if "Held" not in options:
+		setter = frappe.get_doc(
+			{
+				"doctype": "Property Setter",
+				"doctype_or_field": "DocField",
+				"doc_type": "Email Queue",
+				"field_name": "status",
+				"property": "options",
+				"value": "\n".join([*options, "Held"]),
+				"property_type": "Text",
+				"module": MODULE,
+			}
+		)
+		setter.flags.validate_fields_for_doctype = False
+		setter.insert(ignore_permissions=True)
+	frappe.clear_cache(doctype="Email Queue")
 
 
 def ensure_roles():

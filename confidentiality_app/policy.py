@@ -140,6 +140,9 @@ class Request:
 	# Identifiers of recipients who can already read the record through their roles
 	# (not through a share): giving it to them releases nothing new.
 	has_access: frozenset[str] = frozenset()
+	# Giving clients their own information needs no grant (service mail). False for uses
+	# that need the client's consent even when they are the recipient (marketing).
+	service_to_client: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def decide(request: Request) -> Decision:
 			if recipient and request.has_access and recipient & request.has_access:
 				no_new_access = True
 				continue
-			if recipient and client.self_ids and recipient & client.self_ids:
+			if recipient and request.service_to_client and client.self_ids and recipient & client.self_ids:
 				continue
 			if client.unknown:
 				return Decision(False, UNKNOWN_CLIENT, client=client.key, recipient=_label(recipient))

@@ -638,3 +638,31 @@ class TestUnknownClient:
 		d = decide(request(self.UNKNOWN, recipients=[BOB]))
 		assert apply_mode(d, MONITOR) == Outcome(True, "Monitored", MONITOR)
 		assert apply_mode(d, ENFORCE) == Outcome(False, "Blocked", ENFORCE)
+
+
+class TestServiceToClient:
+	"""Mail to the client themself is service (no grant needed); marketing is not."""
+
+	ME = recipient_ids("client@example.org")
+
+	def me(self, *grants):
+		return Client(key=("Lead", "L-1"), grants=grants, self_ids=self.ME)
+
+	def test_service_mail_to_the_client_needs_no_grant(self):
+		d = decide(Request("Email", (self.me(),), (self.ME,), NOW))
+		assert d.allowed and d.code == policy.TO_CLIENT
+
+	def test_marketing_to_the_client_needs_their_consent(self):
+		d = decide(Request("Marketing", (self.me(),), (self.ME,), NOW, service_to_client=False))
+		assert_denied(d, NO_CONSENT)
+		assert d.recipient == "client@example.org"
+
+	def test_marketing_with_marketing_consent_is_allowed(self):
+		g = Grant("G-M", frozenset({"Marketing"}))
+		d = decide(Request("Marketing", (self.me(g),), (self.ME,), NOW, service_to_client=False))
+		assert d.allowed and d.basis == ("G-M",)
+
+	def test_marketing_with_an_email_consent_only_is_refused(self):
+		g = Grant("G-E", frozenset({"Email"}))
+		d = decide(Request("Marketing", (self.me(g),), (self.ME,), NOW, service_to_client=False))
+		assert_denied(d, PURPOSE_MISSING)

@@ -191,9 +191,7 @@ class ClientConsent(Document):
 		self.db_set("status", "Withdrawn")
 		self.forget_cached()
 		self._log("Withdraw Consent", _("Consent withdrawn: {0}").format(self.withdrawal_reason))
-		from confidentiality_app.channels.share import revoke_unconsented_shares
-
-		revoke_unconsented_shares(
+		consents.lost(
 			_("Consent {0} was withdrawn.").format(self.name), parties=[(self.party_type, self.party)]
 		)
 
@@ -250,9 +248,7 @@ def expire_consents():
 		doc.forget_cached()
 		doc._log("Consent Expired", _("Consent expired on {0}.").format(doc.valid_until))
 	if names:
-		from confidentiality_app.channels.share import revoke_unconsented_shares
-
-		revoke_unconsented_shares(
+		consents.lost(
 			_("Consents expired: {0}.").format(", ".join(names)),
 			parties=list({(p.party_type, p.party) for p in expired_parties}),
 		)

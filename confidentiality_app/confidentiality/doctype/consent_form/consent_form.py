@@ -40,7 +40,6 @@ class ConsentForm(Document):
 	def expire_earlier_consents(self):
 		"""Consents given on earlier versions no longer count (policy: superseded)."""
 		from confidentiality_app import consents
-		from confidentiality_app.channels.share import revoke_unconsented_shares
 
 		earlier = frappe.get_all(
 			"Consent Form",
@@ -69,7 +68,7 @@ class ConsentForm(Document):
 				_("{0} consents given on earlier versions now need re-consent.").format(len(affected)),
 				alert=True,
 			)
-			revoke_unconsented_shares(
+			consents.lost(
 				_("Consent form {0} requires re-consent.").format(self.name),
 				parties=list({(row.party_type, row.party) for row in affected}),
 			)

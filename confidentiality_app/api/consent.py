@@ -1,4 +1,4 @@
-"""Public API (whitelisted, permission-checked). Used by the desk, other apps and tests."""
+"""Consent: record, withdraw, check, and the consent panel."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import json
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients, gate, policy
-from confidentiality_app.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app import clients, gate, policy
 
 
 def _as_list(value) -> list:
@@ -152,31 +151,6 @@ def check(doctype, name, purpose, recipient=None):
 		"code": verdict.decision.code,
 		"mode": verdict.outcome.mode,
 	}
-
-
-@frappe.whitelist()
-def verify_log():
-	"""Walk the whole Confidentiality Log against the site's keys and published heads:
-	{"ok", "entries", "first_bad", "problem", "problems": [{"name", "sequence", "problem"}],
-	"head_sequence", "head_hash", "anchors_checked"}."""
-	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
-	return audit.verify().as_dict()
-
-
-@frappe.whitelist()
-def seal_log():
-	"""Seal what has been accepted, so the desk shows every entry. Returns the number sealed."""
-	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
-	return audit.seal()
-
-
-@frappe.whitelist(methods=["POST"])
-def publish_log_anchor():
-	"""Publish the log's head now (anchor file, email, witness)."""
-	frappe.only_for((OFFICER,))
-	from confidentiality_app import anchors
-
-	return anchors.publish(force=True)
 
 
 @frappe.whitelist()

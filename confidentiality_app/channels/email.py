@@ -1,0 +1,606 @@
+"""Email and marketing mail: decided when queued and again when sent; refused mail is held.
+
+Every mail path of Frappe v15 ends in an Email Queue row (`frappe.sendmail` ->
+`QueueBuilder.process` -> `EmailQueue.new` -> insert): the form composer, Notifications,
+Auto Repeat, Workflow Action and Notification Log emails, Document Follow digests, Event
+invitations, portal invites, newsletters, ERPNext Email Campaigns, background and scheduler
+jobs (which run as Administrator: not exempt). One method talks SMTP: `EmailQueue.send`.
+
+* **Queue time** (`queued`, doc_events["Email Queue"]["before_validate"], which runs even
+  with flags.ignore_validate): work out what the mail is about (`describe`) and decide
+  every recipient (To, CC and BCC). The form composer is refused outright (the user sees
+  why and the dialog keeps what they wrote); any other path is **held**: refused
+  recipients go into a row that is never sent and a Held Email records it.
+* **Send time** (`cleared_to_send`, from `GatedEmailQueue.send`, the Email Queue class):
+  the last decision, for every recipient not yet sent to. A consent withdrawn, expired or
+  superseded since queueing holds the mail there. A retried row is decided again here.
+* **Consent lost** (`hold_pending`, hook `confidentiality_consent_lost`): the pending mail
+  of the client is decided again and held at once.
+
+A held row has status "Held", which `frappe.email.queue.flush` never picks and
+`EmailQueue.can_send_now` refuses: it is not sent, not deleted, not retried. Only
+`release` (decided again, then sent once) or `discard` (kept for the record) end it.
+
+What a mail is about: its reference record, the records of the files it attaches, and the
+clients whose addresses it is sent to or names in its subject or body (mail composed from
+the inbox with no reference). Addresses are matched normalised, set-based. Marketing
+(reference Newsletter, Email Campaign, Email Group) needs purpose Marketing even to the
+client themself; each recipient is decided on their own records.
+"""
+
+from __future__ import annotations
+
+import email as email_lib
+import json
+import re
+from dataclasses import dataclass, field
+from email import policy as email_policy
+
+import frappe
+from frappe import _
+from frappe.email.doctype.email_queue.email_queue import EmailQueue
+from frappe.utils import now_datetime
+
+from confidentiality_app import clients, gate, policy
+from confidentiality_app.confidentiality.doctype.held_email.held_email import WRITER_FLAG
+from confidentiality_app.permissions import can_read_without_share
+
+PURPOSE = "Email"
+MARKETING = "Marketing"
+MARKETING_DOCTYPES = frozenset({"Newsletter", "Email Campaign", "Email Group"})
+HELD = "Held"
+STAMP = "confidentiality_stamp"  # Custom Field on Email Queue (install.py)
+COMPOSER = "frappe.core.doctype.communication.email.make"
+PENDING = ("Not Sent", "Partially Sent", "Error", "Sending")
+_DECIDED = "confidentiality_decided"
+_HOLD = "confidentiality_hold"
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+# ---------------------------------------------------------------- what a mail is about
+@dataclass
+class Subject:
+	purpose: str
+	reference: tuple[str, str] | None
+	records: list[tuple[str, str]] = field(default_factory=list)  # protected records carried
+	by_address: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # address -> clients
+
+	@property
+	def empty(self) -> bool:
+		return not self.records and not self.by_address
+
+	def encode(self) -> str:
+		return json.dumps(
+			{
+				"p": self.purpose,
+				"r": list(self.reference) if self.reference else None,
+				"d": [list(r) for r in self.records],
+				"a": {a: [list(p) for p in parties] for a, parties in sorted(self.by_address.items())},
+			},
+			separators=(",", ":"),
+		)
+
+	@classmethod
+	def decode(cls, raw: str | None) -> Subject | None:
+		if not raw:
+			return None
+		try:
+			data = json.loads(raw)
+			return cls(
+				data["p"],
+				tuple(data["r"]) if data.get("r") else None,
+				[tuple(r) for r in data.get("d") or []],
+				{a: [tuple(p) for p in parties] for a, parties in (data.get("a") or {}).items()},
+			)
+		except (ValueError, KeyError, TypeError):
+			return None  # unreadable: decided afresh, as an unstamped row
+
+
+def purpose_of(reference_doctype: str | None) -> str:
+	return MARKETING if reference_doctype in MARKETING_DOCTYPES else PURPOSE
+
+
+def describe(queue) -> Subject:
+	"""What `queue` (an Email Queue row) is about, from the database and its message."""
+	reference = (
+		(queue.reference_doctype, queue.reference_name)
+		if queue.reference_doctype and queue.reference_name
+		else None
+	)
+	subject = Subject(purpose_of(queue.reference_doctype), reference)
+	carried = [reference] if reference else []
+	if queue.communication:
+		comm = frappe.db.get_value(
+			"Communication", queue.communication, ["reference_doctype", "reference_name"], as_dict=True
+		)
+		if comm and comm.reference_doctype and comm.reference_name:
+			carried.append((comm.reference_doctype, comm.reference_name))
+	carried += _attached_records(queue.attachments)
+	for record in carried:
+		if record not in subject.records and gate.is_protected(record[0]):
+			subject.records.append(record)
+
+	addresses = {policy.normalise(r.recipient) for r in queue.recipients if r.recipient}
+	addresses |= _addresses_in(queue.message)
+	subject.by_address = clients_by_address(addresses)
+	return subject
+
+
+def _attached_records(attachments) -> list[tuple[str, str]]:
+	"""The records whose files or prints a mail attaches (one query for every file)."""
+	try:
+		items = json.loads(attachments) if isinstance(attachments, str) and attachments else []
+	except ValueError:
+		return []
+	records: list[tuple[str, str]] = []
+	file_ids, file_urls = [], []
+	for item in items if isinstance(items, list) else []:
+		if not isinstance(item, dict):
+			continue
+		if item.get("print_format_attachment") and item.get("doctype") and item.get("name"):
+			records.append((item["doctype"], item["name"]))
+		elif item.get("fid"):
+			file_ids.append(item["fid"])
+		elif item.get("file_url"):
+			file_urls.append(item["file_url"])
+	if file_ids or file_urls:
+		for row in frappe.get_all(
+			"File",
+			or_filters={"name": ["in", file_ids or [""]], "file_url": ["in", file_urls or [""]]},
+			fields=["attached_to_doctype", "attached_to_name"],
+		):
+			if row.attached_to_doctype and row.attached_to_name:
+				records.append((row.attached_to_doctype, row.attached_to_name))
+	return records
+
+
+def _addresses_in(message: str | None) -> set[str]:
+	"""Addresses named in a queued MIME message's headers and decoded text parts."""
+	if not message:
+		return set()
+	try:
+		parsed = email_lib.message_from_string(message, policy=email_policy.default)
+		texts = [str(parsed.get("Subject") or "")]
+		for part in parsed.walk():
+			if part.get_content_maintype() == "text":
+				try:
+					texts.append(part.get_content())
+				except Exception:
+					texts.append(str(part.get_payload(decode=True) or b"", "utf-8", "replace"))
+		text = "\n".join(texts)
+	except Exception:
+		text = message  # unparseable: scan the raw text (fail towards deciding)
+	return {policy.normalise(a) for a in _ADDRESS.findall(text)}
+
+
+def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
+	"""{address: [client records carrying it]} for the given addresses, leaving out the
+	addresses of desk (System) users: a colleague is never a client."""
+	wanted = {policy.normalise(a) for a in addresses if a}
+	if not wanted:
+		return {}
+	wanted -= _colleagues(wanted).keys()
+	found: dict[str, list[tuple[str, str]]] = {}
+	for party, address in clients.records_with_addresses(wanted):
+		if party not in found.setdefault(address, []):
+			found[address].append(party)
+	return found
+
+
+def _colleagues(addresses) -> dict[str, str]:
+	"""{address: user} for the enabled desk users among `addresses` (one query)."""
+	wanted = sorted({policy.normalise(a) for a in addresses if a})
+	if not wanted:
+		return {}
+	colleagues: dict[str, str] = {}
+	for row in frappe.get_all(
+		"User",
+		filters={"enabled": 1, "user_type": "System User"},
+		or_filters={"name": ["in", wanted], "email": ["in", wanted]},
+		fields=["name", "email"],
+	):
+		for value in (row.name, row.email):
+			if policy.normalise(value) in wanted:
+				colleagues[policy.normalise(value)] = row.name
+	return colleagues
+
+
+# ---------------------------------------------------------------- the decision
+@dataclass
+class Refusal:
+	recipient: str
+	verdict: gate.Verdict
+
+
+def decide(
+	queue,
+	subject: Subject,
+	recipients: list[str],
+	*,
+	channel: str,
+	action: str,
+	log_allowed: bool,
+	refused_outcome: str | None = None,
+) -> tuple[list[str], list[Refusal]]:
+	"""Decide each recipient of `queue` about `subject`: (allowed, refused). One
+	Confidentiality Log entry per recipient decided on a protected subject: allowed ones
+	only with `log_allowed` (in the caller's transaction), refused ones always (durable)."""
+	if subject.empty or not gate.active():
+		return list(recipients), []
+	marketing = subject.purpose == MARKETING
+	colleagues = _colleagues(recipients)
+	reference = subject.reference or ("Email Queue", queue.name)
+	every_client = [p for parties in subject.by_address.values() for p in parties]
+	allowed: list[str] = []
+	refused: list[Refusal] = []
+	for recipient in recipients:
+		address = policy.normalise(recipient)
+		if marketing:
+			about = list(subject.by_address.get(address, []))
+		else:
+			about = list(subject.records) + [p for p in every_client if p not in subject.records]
+		if not about:
+			allowed.append(recipient)
+			continue
+		user = colleagues.get(address)
+		ids = policy.recipient_ids(address, user)
+		has_access = ids if user and not marketing and _reads_all(user, about) else frozenset()
+		kwargs = dict(
+			channel=channel,
+			action=action,
+			recipients=(ids,),
+			recipient_label=address,
+			records=[(dt, dn, None) for dt, dn in about],
+			has_access=has_access,
+			service_to_client=not marketing,
+			refused_outcome=refused_outcome,
+		)
+		verdict = gate.check(
+			reference[0], reference[1], subject.purpose, log=log_allowed, with_action=True, **kwargs
+		)
+		if not log_allowed and verdict.outcome.outcome != "Allowed":
+			# the entry of a refusal (or a monitored release) is always written
+			verdict = gate.check(reference[0], reference[1], subject.purpose, log=True, **kwargs)
+		if verdict.proceed:
+			allowed.append(recipient)
+		else:
+			refused.append(Refusal(recipient, verdict))
+	return allowed, refused
+
+
+def _reads_all(user: str, records) -> bool:
+	"""Can this colleague read every record through their own roles (not a share)?"""
+	for doctype, name in records:
+		try:
+			doc = frappe.get_doc(doctype, name)
+		except frappe.DoesNotExistError:
+			return False
+		if not can_read_without_share(doc, user):
+			return False
+	return True
+
+
+def _unsent(queue) -> list[str]:
+	return [r.recipient for r in queue.recipients if r.recipient and not r.is_mail_sent()]
+
+
+def _interactive_composer() -> bool:
+	"""Is this the form composer's request (the user is there to be told)?"""
+	if getattr(frappe.local, "request", None) is None or frappe.flags.in_import:
+		return False
+	cmd = (frappe.local.form_dict or {}).get("cmd") or frappe.local.request.path or ""
+	return COMPOSER in cmd
+
+
+# ---------------------------------------------------------------- queue time
+def queued(doc, method=None):
+	"""doc_events["Email Queue"]["before_validate"]: decide a new queue row."""
+	if not doc.is_new() or doc.flags.get(_DECIDED) or not gate.active():
+		return
+	doc.flags[_DECIDED] = True
+	subject = describe(doc)
+	doc.set(STAMP, subject.encode())
+	if subject.empty:
+		return
+	interactive = _interactive_composer()
+	allowed, refused = decide(
+		doc,
+		subject,
+		_unsent(doc),
+		channel="Email",
+		action="Queue email",
+		log_allowed=True,
+		refused_outcome=None if interactive else HELD,
+	)
+	if not refused:
+		return
+	if interactive:
+		frappe.throw(
+			"<br>".join(r.verdict.message for r in refused),
+			gate.ConfidentialityBlocked,
+			title=_("Email refused by confidentiality rules"),
+		)
+	doc.flags[_HOLD] = refused
+	if not allowed:
+		doc.status = HELD
+	else:
+		refused_set = {r.recipient for r in refused}
+		doc.set("recipients", [r for r in doc.recipients if r.recipient not in refused_set])
+
+
+def after_queued(doc, method=None):
+	"""doc_events["Email Queue"]["after_insert"]: record what queue time held."""
+	refused = doc.flags.pop(_HOLD, None)
+	if refused:
+		_hold(doc, refused, "Queued", split=doc.status != HELD)
+
+
+# ---------------------------------------------------------------- send time
+class GatedEmailQueue(EmailQueue):
+	"""override_doctype_class["Email Queue"]: the last decision is made inside the one
+	method that talks SMTP, for every recipient not yet sent to."""
+
+	def can_send_now(self):
+		return self.status != HELD and super().can_send_now()
+
+	def send(self, smtp_server_instance=None):
+		if self.can_send_now() and not cleared_to_send(self):
+			return None
+		return super().send(smtp_server_instance=smtp_server_instance)
+
+
+def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
+	"""Decide `queue` again now; hold the recipients no longer allowed. True when some
+	recipients are left to send to. `commit`: commit the hold at once, as EmailQueue.send
+	commits its own status changes (not when the caller's transaction must stay whole)."""
+	if not gate.active():
+		return True
+	subject = Subject.decode(queue.get(STAMP))
+	if subject is None:
+		subject = describe(queue)  # never decided: written by raw SQL, or before install
+		queue.db_set(STAMP, subject.encode(), update_modified=False)
+	if subject.empty:
+		return True
+	recipients = _unsent(queue)
+	allowed, refused = decide(
+		queue,
+		subject,
+		recipients,
+		channel="Email",
+		action="Send email" if stage == "Sending" else "Hold pending email",
+		log_allowed=False,
+		refused_outcome=HELD,
+	)
+	if refused:
+		_hold(queue, refused, stage, split=bool(allowed))
+		if commit:
+			frappe.db.commit()
+	return bool(allowed)
+
+
+# ---------------------------------------------------------------- holding
+def _hold(queue, refused: list[Refusal], stage: str, split: bool) -> str:
+	"""Keep the refused recipients' mail in a row that is never sent. With `split`, the
+	other recipients stay on `queue` and the refused ones move to a copy; otherwise
+	`queue` itself is held. Returns the Held Email."""
+	names = [r.recipient for r in refused]
+	if split:
+		held_row = queue.get_duplicate(names)
+		held_row.status = HELD
+		held_row.flags[_DECIDED] = True
+		held_row.insert(ignore_permissions=True)
+		gone = [r.name for r in queue.recipients if r.recipient in set(names) and not r.is_mail_sent()]
+		if gone and not queue.is_new():
+			frappe.db.delete("Email Queue Recipient", {"parent": queue.name, "name": ["in", gone]})
+		queue.set("recipients", [r for r in queue.recipients if r.name not in set(gone)])
+	else:
+		held_row = queue
+		if not queue.is_new() and queue.status != HELD:
+			queue.db_set("status", HELD, update_modified=False)
+			queue.status = HELD
+	first = refused[0].verdict
+	client = first.decision.client or (first.clients[0] if first.clients else (None, None))
+	subject = Subject.decode(held_row.get(STAMP))
+	held = frappe.get_doc(
+		{
+			"doctype": "Held Email",
+			"status": HELD,
+			"stage": stage,
+			"purpose": subject.purpose if subject else PURPOSE,
+			"held_on": now_datetime(),
+			"client_doctype": client[0],
+			"client_name": client[1],
+			"reference_doctype": held_row.reference_doctype,
+			"reference_name": held_row.reference_name,
+			"email_queue": held_row.name,
+			"subject": _subject_line(held_row.message),
+			"sender": held_row.sender,
+			"recipients": "\n".join(names),
+			"queued_by": held_row.owner if frappe.db.exists("User", held_row.owner) else None,
+			"queued_on": held_row.creation,
+			"log": ", ".join(r.verdict.log for r in refused if r.verdict.log),
+			"reason": "\n".join(r.verdict.message for r in refused),
+		}
+	)
+	held.flags[WRITER_FLAG] = True
+	held.flags.ignore_links = True  # the record of a hold is never refused for a stale link
+	held.insert(ignore_permissions=True)
+	return held.name
+
+
+def _subject_line(message: str | None) -> str:
+	if not message:
+		return ""
+	try:
+		parsed = email_lib.message_from_string(message, policy=email_policy.default)
+		return str(parsed.get("Subject") or "")[:140]
+	except Exception:
+		return ""
+
+
+def hold_pending(reason: str, parties=None):
+	"""Hook `confidentiality_consent_lost`: a consent of `parties` was withdrawn, expired
+	or superseded. Decide their not-yet-sent mail again now and hold what is no longer
+	allowed (the send-time decision would hold it too; this holds it at once)."""
+	if not parties:
+		return []
+	covered: list[tuple[str, str]] = []
+	for party in parties:
+		for p in clients.covered_by(tuple(party)):
+			if p not in covered:
+				covered.append(p)
+	conditions = " OR ".join([f"`{STAMP}` LIKE %s"] * len(covered))
+	values = ["%" + _like(json.dumps(list(p), separators=(",", ":"))) + "%" for p in covered]
+	rows = frappe.db.sql(
+		f"""SELECT name FROM `tabEmail Queue`
+		WHERE status IN ({", ".join(["%s"] * len(PENDING))}) AND ({conditions})""",
+		(*PENDING, *values),
+	)
+	held = []
+	for (name,) in rows:
+		queue = frappe.get_doc("Email Queue", name)
+		if not cleared_to_send(queue, stage="Consent Lost", commit=False) or queue.status == HELD:
+			held.append(name)
+	return held
+
+
+def _like(value: str) -> str:
+	return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------- release and discard
+def release(held_name: str) -> str:
+	"""Decide a held mail again; if allowed, send it now (once). Raises
+	ConfidentialityBlocked when it is still not allowed."""
+	held = frappe.get_doc("Held Email", held_name)
+	if held.status != HELD:
+		frappe.throw(_("Held Email {0} is already {1}.").format(held.name, _(held.status)))
+	queue = frappe.get_doc("Email Queue", held.email_queue)
+	subject = Subject.decode(queue.get(STAMP)) or describe(queue)
+	allowed, refused = decide(
+		queue,
+		subject,
+		_unsent(queue),
+		channel="Email",
+		action="Release held email",
+		log_allowed=True,
+	)
+	if refused:
+		frappe.throw(
+			"<br>".join(r.verdict.message for r in refused),
+			gate.ConfidentialityBlocked,
+			title=_("Still refused by confidentiality rules"),
+		)
+	held.update({"status": "Released", "released_by": frappe.session.user, "released_on": now_datetime()})
+	held.flags[WRITER_FLAG] = True
+	held.save(ignore_permissions=True)
+	queue.db_set({"status": "Not Sent", "error": None}, update_modified=False)
+	queue.status = "Not Sent"
+	frappe.db.commit()  # the release and its log entry stand before the mail goes
+	queue.send()
+	return held.name
+
+
+def discard(held_name: str, reason: str) -> str:
+	from confidentiality_app import audit
+
+	reason = (reason or "").strip()
+	if not reason:
+		frappe.throw(_("Give the reason the held email is discarded."))
+	held = frappe.get_doc("Held Email", held_name)
+	if held.status != HELD:
+		frappe.throw(_("Held Email {0} is already {1}.").format(held.name, _(held.status)))
+	held.update(
+		{
+			"status": "Discarded",
+			"discarded_by": frappe.session.user,
+			"discarded_on": now_datetime(),
+			"discard_reason": reason,
+		}
+	)
+	held.flags[WRITER_FLAG] = True
+	held.save(ignore_permissions=True)
+	audit.append_on_commit(
+		audit.Entry(
+			action="Discard held email",
+			channel="Email",
+			outcome="Discarded",
+			reference_doctype=held.reference_doctype or "Email Queue",
+			reference_name=held.reference_name or held.email_queue,
+			client_doctype=held.client_doctype,
+			client_name=held.client_name,
+			recipient=(held.recipients or "").replace("\n", ", ")[:140],
+			reason=_("Held Email {0} discarded: {1}").format(held.name, reason),
+			basis=held.name,
+		)
+	)
+	return held.name
+
+
+# ---------------------------------------------------------------- standing mail rules
+def _outside(addresses) -> list[str]:
+	"""The addresses that are not enabled desk users of this site."""
+	wanted = [policy.normalise(a) for a in addresses if a and policy.normalise(a)]
+	inside = _colleagues(wanted)
+	return sorted({a for a in wanted if a not in inside})
+
+
+def _refuse_rule(doc, doctype: str, outside: list[str], what: str):
+	"""Refuse (Enforce) or warn (Monitor) about a standing rule that mails a protected
+	doctype's records to outside recipients; logged either way."""
+	from confidentiality_app import audit
+
+	message = _(
+		"{0} {1} would send {2} records to {3}. {2} records are about protected clients, and mail about a client to anyone but the client needs that client's written consent for Email naming the recipient, which a standing rule cannot have for every record. Send to the client (a document field holding their address), to users of this site, or remove these recipients."
+	).format(_(doc.doctype), doc.name, _(doctype), ", ".join(outside) or what)
+	enforce = gate.mode() != policy.MONITOR
+	audit.append(
+		audit.Entry(
+			action="Configure " + doc.doctype,
+			channel="Email",
+			decision="Deny",
+			outcome="Blocked" if enforce else "Monitored",
+			mode=gate.mode(),
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			recipient=", ".join(outside)[:140] or what,
+			reason=message,
+			basis=policy.NO_CONSENT,
+		)
+	)
+	if enforce:
+		frappe.throw(message, gate.ConfidentialityBlocked, title=_("Refused by confidentiality rules"))
+	frappe.msgprint(message, indicator="orange", title=_("Would be refused in Enforce mode"))
+
+
+def validate_notification(doc, method=None):
+	"""doc_events["Notification"]["validate"]: a Notification on a protected doctype may mail
+	the client (a document field), users of the site (roles, owner, assignees) — never
+	fixed outside addresses, nor a Slack channel."""
+	if not doc.enabled or not doc.document_type or not gate.is_protected(doc.document_type):
+		return
+	if doc.channel == "Slack":
+		_refuse_rule(doc, doc.document_type, [], _("a Slack channel"))
+		return
+	if doc.channel != "Email":
+		return
+	fixed = []
+	for row in doc.get("recipients") or []:
+		for value in (row.cc, row.bcc):
+			fixed += [a.strip() for a in re.split(r"[,;\n]", value or "") if a.strip()]
+	outside = _outside(fixed)
+	if outside:
+		_refuse_rule(doc, doc.document_type, outside, "")
+
+
+def validate_auto_email_report(doc, method=None):
+	"""doc_events["Auto Email Report"]["validate"]: a report on a protected doctype is mailed
+	only to users of the site."""
+	if not doc.enabled or not doc.report:
+		return
+	ref_doctype = frappe.db.get_value("Report", doc.report, "ref_doctype")
+	if not ref_doctype or not gate.is_protected(ref_doctype):
+		return
+	outside = _outside(re.split(r"[,;\n]", doc.email_to or ""))
+	if outside:
+		_refuse_rule(doc, ref_doctype, outside, "")
