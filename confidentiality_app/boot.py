@@ -3,7 +3,7 @@
 from confidentiality_app import clients
 
 # The purposes whose egress channels this release gates (see hooks.py).
-ENFORCED_PURPOSES = ("Share",)
+ENFORCED_PURPOSES = ("Share", "Email", "Marketing", "Presentation")
 
 
 def boot_session(bootinfo):

@@ -35,11 +35,20 @@ def settings():
 
 
 def protected_rules() -> dict[str, list[str]]:
-	"""{doctype: [client_field, ...]} for enabled rows. '' means the record itself."""
+	"""{doctype: [client_field, ...]} for enabled rows. '' means the record itself.
+	Worked out once per cached settings document (a decision asks many times); callers
+	must not change what it returns."""
+	current = settings()
+	rows = current.get("protected_doctypes") or []
+	key = (current.modified, len(rows), tuple((r.document_type, r.client_field, r.enabled) for r in rows))
+	memo = current.__dict__.get("_confidentiality_rules")
+	if memo and memo[0] == key:
+		return memo[1]
 	rules: dict[str, list[str]] = {}
-	for row in settings().get("protected_doctypes") or []:
+	for row in rows:
 		if row.enabled and row.document_type:
 			rules.setdefault(row.document_type, []).append((row.client_field or "").strip())
+	current.__dict__["_confidentiality_rules"] = (key, rules)
 	return rules
 
 
@@ -271,28 +280,41 @@ def own_addresses(identity_parties, doc=None) -> set[str]:
 
 
 def records_with_addresses(addresses) -> list[tuple[tuple[str, str], str]]:
-	"""Client records that carry any of `addresses`: [((doctype, name), address)]."""
+	"""Client records that carry any of `addresses`: [((doctype, name), address)], in one
+	query for every client doctype and address field (the collation compares them without
+	case)."""
 	from confidentiality_app.policy import normalise
 
 	wanted = sorted({normalise(a) for a in addresses if a})
 	if not wanted:
 		return []
-	found: list[tuple[tuple[str, str], str]] = []
-	for doctype in sorted(client_doctypes()):
+	marks = ", ".join(["%s"] * len(wanted))
+	parts: list[str] = []
+	values: list[str] = []
+	kinds = client_doctypes()
+	for doctype in sorted(kinds):
+		if not frappe.db.table_exists(doctype):
+			continue
 		meta = frappe.get_meta(doctype)
 		for field in (f for f in _EMAIL_FIELDS if meta.has_field(f)):
-			for row in frappe.get_all(doctype, {field: ["in", wanted]}, ["name", field]):
-				found.append(((doctype, row.name), normalise(row.get(field))))
+			parts.append(f"SELECT %s, name, `{field}` FROM `tab{doctype}` WHERE `{field}` IN ({marks})")
+			values += [doctype, *wanted]
 		if doctype == "User":
-			found += [
-				(("User", n), normalise(n))
-				for n in frappe.get_all("User", {"name": ["in", wanted]}, pluck="name")
-			]
-	if "Contact" in client_doctypes():
-		for row in frappe.get_all(
-			"Contact Email", {"parenttype": "Contact", "email_id": ["in", wanted]}, ["parent", "email_id"]
-		):
-			found.append((("Contact", row.parent), normalise(row.email_id)))
+			parts.append(f"SELECT 'User', name, name FROM `tabUser` WHERE name IN ({marks})")
+			values += wanted
+	if "Contact" in kinds:
+		parts.append(
+			f"SELECT 'Contact', parent, email_id FROM `tabContact Email` WHERE parenttype = 'Contact' AND email_id IN ({marks})"
+		)
+		values += wanted
+	if not parts:
+		return []
+	rows = frappe.db.sql(" UNION ALL ".join(parts), values)
+	found: list[tuple[tuple[str, str], str]] = []
+	for doctype, name, address in rows:
+		item = ((doctype, name), normalise(address))
+		if item not in found:
+			found.append(item)
 	return found
 
 

@@ -245,6 +245,8 @@ def enforce(doctype: str, name: str, purpose: str, **kwargs) -> Verdict:
 def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, action: str) -> str:
 	"""A translated sentence for a decision."""
 	what = _("{0} of {1} {2}").format(_(action), _(doctype), name)
+	if not decision.allowed and decision.recipient and decision.recipient != policy.EVERYONE:
+		what = _("{0} of {1} {2} to {3}").format(_(action), _(doctype), name, decision.recipient)
 	if decision.allowed:
 		if decision.code == policy.NOT_PROTECTED:
 			return _("{0} is allowed: the record names no protected client.").format(what)

@@ -73,10 +73,27 @@ doc_events = {
 		"before_validate": "confidentiality_app.channels.email.queued",
 		"after_insert": "confidentiality_app.channels.email.after_queued",
 	},
+	# Email from site notifications (share, assignment, mention, alert): the mail Frappe
+	# sends carries no reference; it is decided as a mail about the notification's document.
+	"Notification Log": {
+		"before_insert": "confidentiality_app.channels.email.notification_about",
+		"after_insert": "confidentiality_app.channels.email.notification_done",
+	},
+	# Document Follow digests mail a record's changes to its followers.
+	"Document Follow": {"after_insert": "confidentiality_app.channels.email.decide_follow"},
 	# Email, standing rules: a Notification or Auto Email Report on a protected doctype may
 	# not mail fixed outside addresses (or a Slack channel): no consent covers every record.
 	"Notification": {"validate": "confidentiality_app.channels.email.validate_notification"},
 	"Auto Email Report": {"validate": "confidentiality_app.channels.email.validate_auto_email_report"},
+	# Marketing: a client joins a mailing list (add_subscribers, EmailGroup.import_from, REST,
+	# Data Import) or an ERPNext Email Campaign only with consent for Marketing.
+	"Email Group Member": {"before_validate": "confidentiality_app.channels.marketing.validate_member"},
+	"Email Campaign": {"validate": "confidentiality_app.channels.marketing.validate_campaign"},
+	# Presentations and social media: a published page or post that names a client (address
+	# or full name) needs consent for Presentation / Social Media.
+	"Web Page": {"validate": "confidentiality_app.channels.publication.validate_publication"},
+	"Blog Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
+	"Social Media Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
 }
 
 # Email, send time: the last decision is made inside EmailQueue.send, the one method that

@@ -138,6 +138,9 @@ def ensure_email_fields():
 		setter.flags.validate_fields_for_doctype = False
 		setter.insert(ignore_permissions=True)
 	frappe.clear_cache(doctype="Email Queue")
+	from confidentiality_app.channels import email
+
+	email.check_wiring()
 
 
 def ensure_roles():

@@ -8,9 +8,10 @@ from confidentiality_app.permissions import OFFICER, OMBUDSMAN
 
 
 def daily():
-	from confidentiality_app.channels import share, share_key
+	from confidentiality_app.channels import email, share, share_key
 	from confidentiality_app.confidentiality.doctype.client_consent.client_consent import expire_consents
 
+	email.check_wiring()
 	expire_consents()
 	share.sweep()
 	share_key.recheck(

@@ -30,7 +30,9 @@ client themself; each recipient is decided on their own records.
 
 from __future__ import annotations
 
+import binascii
 import email as email_lib
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -55,6 +57,10 @@ PENDING = ("Not Sent", "Partially Sent", "Error", "Sending")
 _DECIDED = "confidentiality_decided"
 _HOLD = "confidentiality_hold"
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_BASE64_TEXT = re.compile(
+	r"Content-Type:\s*text/[^\n]*\n(?:[ \t][^\n]*\n|[^\n:]+:[^\n]*\n)*?Content-Transfer-Encoding:\s*base64",
+	re.I,
+)
 
 
 # ---------------------------------------------------------------- what a mail is about
@@ -64,6 +70,10 @@ class Subject:
 	reference: tuple[str, str] | None
 	records: list[tuple[str, str]] = field(default_factory=list)  # protected records carried
 	by_address: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # address -> clients
+	digest: str = ""  # of the content decided on (`content_digest`)
+	# a site notification about the record to its user (Notification Log email): a user who
+	# can open the record, through roles or a share that was itself decided, is inside
+	notice: bool = False
 
 	@property
 	def empty(self) -> bool:
@@ -76,6 +86,8 @@ class Subject:
 				"r": list(self.reference) if self.reference else None,
 				"d": [list(r) for r in self.records],
 				"a": {a: [list(p) for p in parties] for a, parties in sorted(self.by_address.items())},
+				"h": self.digest,
+				"n": int(self.notice),
 			},
 			separators=(",", ":"),
 		)
@@ -91,9 +103,36 @@ class Subject:
 				tuple(data["r"]) if data.get("r") else None,
 				[tuple(r) for r in data.get("d") or []],
 				{a: [tuple(p) for p in parties] for a, parties in (data.get("a") or {}).items()},
+				data.get("h") or "",
+				bool(data.get("n")),
 			)
 		except (ValueError, KeyError, TypeError):
 			return None  # unreadable: decided afresh, as an unstamped row
+
+
+def content_digest(queue) -> str:
+	"""What a decision about `queue` rested on: its reference, thread, attachments and
+	message. A row changed after its decision (by any means) no longer matches its stamp
+	and is described and decided afresh when sent."""
+	h = hashlib.sha256()
+	for value in (
+		queue.reference_doctype,
+		queue.reference_name,
+		queue.communication,
+		queue.attachments,
+		queue.message,
+	):
+		h.update((value or "").encode("utf-8", "surrogatepass"))
+		h.update(b"\x00")
+	return h.hexdigest()
+
+
+def stamp_of(queue) -> Subject | None:
+	"""The decision stamp of `queue`, if it still matches the row's content."""
+	subject = Subject.decode(queue.get(STAMP))
+	if subject is None or subject.digest != content_digest(queue):
+		return None
+	return subject
 
 
 def purpose_of(reference_doctype: str | None) -> str:
@@ -107,7 +146,7 @@ def describe(queue) -> Subject:
 		if queue.reference_doctype and queue.reference_name
 		else None
 	)
-	subject = Subject(purpose_of(queue.reference_doctype), reference)
+	subject = Subject(purpose_of(queue.reference_doctype), reference, digest=content_digest(queue))
 	carried = [reference] if reference else []
 	if queue.communication:
 		comm = frappe.db.get_value(
@@ -116,6 +155,10 @@ def describe(queue) -> Subject:
 		if comm and comm.reference_doctype and comm.reference_name:
 			carried.append((comm.reference_doctype, comm.reference_name))
 	carried += _attached_records(queue.attachments)
+	about = getattr(frappe.local, "confidentiality_mail_about", None)
+	if about and not reference:
+		carried.append(about)  # a Notification Log's email: about its document
+		subject.notice = True
 	for record in carried:
 		if record not in subject.records and gate.is_protected(record[0]):
 			subject.records.append(record)
@@ -155,22 +198,31 @@ def _attached_records(attachments) -> list[tuple[str, str]]:
 
 
 def _addresses_in(message: str | None) -> set[str]:
-	"""Addresses named in a queued MIME message's headers and decoded text parts."""
+	"""Addresses named in a queued MIME message: its headers and text. Frappe encodes text
+	parts quoted-printable, so decoding the whole message as such (C speed) exposes them;
+	a base64 text part, which Frappe does not write, is decoded with the full parser."""
 	if not message:
 		return set()
+	found = set(_ADDRESS.findall(message))
 	try:
-		parsed = email_lib.message_from_string(message, policy=email_policy.default)
-		texts = [str(parsed.get("Subject") or "")]
-		for part in parsed.walk():
-			if part.get_content_maintype() == "text":
-				try:
-					texts.append(part.get_content())
-				except Exception:
-					texts.append(str(part.get_payload(decode=True) or b"", "utf-8", "replace"))
-		text = "\n".join(texts)
+		found |= set(
+			_ADDRESS.findall(
+				binascii.a2b_qp(message.encode("utf-8", "surrogateescape")).decode("utf-8", "replace")
+			)
+		)
 	except Exception:
-		text = message  # unparseable: scan the raw text (fail towards deciding)
-	return {policy.normalise(a) for a in _ADDRESS.findall(text)}
+		pass
+	if _BASE64_TEXT.search(message):
+		try:
+			parsed = email_lib.message_from_string(message, policy=email_policy.default)
+			for part in parsed.walk():
+				if part.get_content_maintype() == "text":
+					found |= set(
+						_ADDRESS.findall(str(part.get_payload(decode=True) or b"", "utf-8", "replace"))
+					)
+		except Exception:
+			pass
+	return {policy.normalise(a) for a in found}
 
 
 def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
@@ -188,21 +240,28 @@ def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
 
 
 def _colleagues(addresses) -> dict[str, str]:
-	"""{address: user} for the enabled desk users among `addresses` (one query)."""
+	"""{address: user} for the enabled desk users among `addresses` (one query, remembered
+	while one mail is decided: it asks for its addresses and for its recipients)."""
 	wanted = sorted({policy.normalise(a) for a in addresses if a})
 	if not wanted:
 		return {}
-	colleagues: dict[str, str] = {}
-	for row in frappe.get_all(
-		"User",
-		filters={"enabled": 1, "user_type": "System User"},
-		or_filters={"name": ["in", wanted], "email": ["in", wanted]},
-		fields=["name", "email"],
-	):
-		for value in (row.name, row.email):
-			if policy.normalise(value) in wanted:
-				colleagues[policy.normalise(value)] = row.name
-	return colleagues
+	memo = getattr(frappe.local, "confidentiality_colleagues", None)
+	if memo is None:
+		memo = frappe.local.confidentiality_colleagues = {}
+	key = tuple(wanted)
+	if key not in memo:
+		marks = ", ".join(["%s"] * len(wanted))
+		colleagues: dict[str, str] = {}
+		for name, mail in frappe.db.sql(
+			f"""SELECT name, email FROM `tabUser`
+			WHERE enabled = 1 AND user_type = 'System User' AND (name IN ({marks}) OR email IN ({marks}))""",
+			(*wanted, *wanted),
+		):
+			for value in (name, mail):
+				if policy.normalise(value) in wanted:
+					colleagues[policy.normalise(value)] = name
+		memo[key] = colleagues
+	return dict(memo[key])
 
 
 # ---------------------------------------------------------------- the decision
@@ -244,7 +303,9 @@ def decide(
 			continue
 		user = colleagues.get(address)
 		ids = policy.recipient_ids(address, user)
-		has_access = ids if user and not marketing and _reads_all(user, about) else frozenset()
+		has_access = (
+			ids if user and not marketing and _reads_all(user, about, subject.notice) else frozenset()
+		)
 		kwargs = dict(
 			channel=channel,
 			action=action,
@@ -268,13 +329,16 @@ def decide(
 	return allowed, refused
 
 
-def _reads_all(user: str, records) -> bool:
-	"""Can this colleague read every record through their own roles (not a share)?"""
+def _reads_all(user: str, records, shares_count: bool = False) -> bool:
+	"""Can this colleague read every record through their own roles (not a share)?
+	`shares_count`: or through a share (every share of a protected record was decided)."""
 	for doctype, name in records:
 		try:
 			doc = frappe.get_doc(doctype, name)
 		except frappe.DoesNotExistError:
 			return False
+		if shares_count and frappe.has_permission(doctype, "read", doc, user=user):
+			continue
 		if not can_read_without_share(doc, user):
 			return False
 	return True
@@ -298,6 +362,7 @@ def queued(doc, method=None):
 	if not doc.is_new() or doc.flags.get(_DECIDED) or not gate.active():
 		return
 	doc.flags[_DECIDED] = True
+	frappe.local.confidentiality_colleagues = {}
 	subject = describe(doc)
 	doc.set(STAMP, subject.encode())
 	if subject.empty:
@@ -308,7 +373,7 @@ def queued(doc, method=None):
 		subject,
 		_unsent(doc),
 		channel="Email",
-		action="Queue email",
+		action="Email",
 		log_allowed=True,
 		refused_outcome=None if interactive else HELD,
 	)
@@ -355,9 +420,11 @@ def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
 	commits its own status changes (not when the caller's transaction must stay whole)."""
 	if not gate.active():
 		return True
-	subject = Subject.decode(queue.get(STAMP))
+	frappe.local.confidentiality_colleagues = {}
+	subject = stamp_of(queue)
 	if subject is None:
-		subject = describe(queue)  # never decided: written by raw SQL, or before install
+		# never decided (written by raw SQL, or before install) or changed since: afresh
+		subject = describe(queue)
 		queue.db_set(STAMP, subject.encode(), update_modified=False)
 	if subject.empty:
 		return True
@@ -476,7 +543,7 @@ def release(held_name: str) -> str:
 	if held.status != HELD:
 		frappe.throw(_("Held Email {0} is already {1}.").format(held.name, _(held.status)))
 	queue = frappe.get_doc("Email Queue", held.email_queue)
-	subject = Subject.decode(queue.get(STAMP)) or describe(queue)
+	subject = stamp_of(queue) or describe(queue)
 	allowed, refused = decide(
 		queue,
 		subject,
@@ -604,3 +671,90 @@ def validate_auto_email_report(doc, method=None):
 	outside = _outside(re.split(r"[,;\n]", doc.email_to or ""))
 	if outside:
 		_refuse_rule(doc, ref_doctype, outside, "")
+
+
+# ---------------------------------------------------------------- wiring
+def check_wiring() -> bool:
+	"""The send-time decision lives in the Email Queue class. Another app that overrides
+	that class after this one (`override_doctype_class`: the last app wins) would remove it
+	without a sound. Fail closed: suspend the email queue, log it and say why. Runs at
+	migrate and daily."""
+	from frappe.model.base_document import get_controller
+
+	try:
+		wired = issubclass(get_controller("Email Queue"), GatedEmailQueue)
+	except Exception:
+		wired = False
+	if wired:
+		return True
+	frappe.db.set_default("suspend_email_queue", 1)
+	message = _(
+		"Outgoing email is suspended: the Email Queue class is no longer confidentiality_app's (another app overrides it), so mail could leave without its send-time decision. Make that app's class extend confidentiality_app.channels.email.GatedEmailQueue, migrate, then resume the email queue."
+	)
+	frappe.log_error(title="Confidentiality: email gate not wired", message=message)
+	from confidentiality_app import audit
+
+	audit.append(
+		audit.Entry(
+			action="Suspend email queue",
+			channel="Email",
+			decision="Deny",
+			outcome="Blocked",
+			mode=gate.mode(),
+			reference_doctype="DocType",
+			reference_name="Email Queue",
+			reason=message,
+			basis="wiring",
+		)
+	)
+	return False
+
+
+# ---------------------------------------------------------------- site notifications
+def notification_about(doc, method=None):
+	"""doc_events["Notification Log"]["before_insert"]: the email Frappe sends for a
+	notification (share, assignment, mention, alert) carries no reference; it is about the
+	notification's document. Set while the notification is inserted (its after_insert
+	queues the mail)."""
+	if doc.document_type and doc.document_name and gate.is_protected(doc.document_type):
+		frappe.local.confidentiality_mail_about = (doc.document_type, doc.document_name)
+	else:
+		frappe.local.confidentiality_mail_about = None
+
+
+def notification_done(doc, method=None):
+	"""doc_events["Notification Log"]["after_insert"] (runs after Frappe's, which mails)."""
+	frappe.local.confidentiality_mail_about = None
+
+
+def decide_follow(doc, method=None):
+	"""doc_events["Document Follow"]["after_insert"]: following a protected record mails its
+	changes to the follower (daily or weekly digests). Allowed to a user who can read the
+	record through their roles; anyone else needs the client's consent for Email naming
+	them. Frappe follows records on its own inside saves, shares and assignments, so a
+	refusal does not fail the operation: the follow is removed at once, logged, and the user
+	told."""
+	if not doc.ref_doctype or not doc.ref_docname or not gate.is_protected(doc.ref_doctype):
+		return
+	email = frappe.db.get_value("User", doc.user, "email") if doc.user else None
+	ids = policy.recipient_ids(doc.user, email)
+	try:
+		record = frappe.get_doc(doc.ref_doctype, doc.ref_docname)
+	except frappe.DoesNotExistError:
+		record = None
+	verdict = gate.check(
+		doc.ref_doctype,
+		doc.ref_docname,
+		PURPOSE,
+		channel="Email",
+		action="Follow by email",
+		recipients=(ids,),
+		recipient_label=policy.normalise(email or doc.user),
+		doc=record,
+		has_access=ids if record is not None and can_read_without_share(record, doc.user) else frozenset(),
+		with_action=True,
+	)
+	if verdict.proceed:
+		return
+	frappe.db.delete("Document Follow", {"name": doc.name})
+	frappe.msgprint(verdict.message, indicator="orange", alert=True)

@@ -179,10 +179,14 @@ frappe.provide("confidentiality_app.consent_panel");
 			Email: __("emailing"),
 			Print: __("printing"),
 			Export: __("exporting"),
+			Marketing: __("marketing"),
+			Presentation: __("presenting"),
 		};
 		const enforced_text = enforced.map((p) => gerund[p] || __(p)).join(", ");
 		const blocked_word = monitor_mode()
 			? __("{0} would be blocked (Monitor mode: attempts are only logged)", [enforced_text])
+			: enforced.length > 1
+			? __("{0} are blocked", [enforced_text])
 			: __("{0} is blocked", [enforced_text]);
 		if (purposes.length) {
 			const missing = GATED_PURPOSES.filter((p) => !purposes.includes(p));
