@@ -140,3 +140,28 @@ def before_tests():
 	if "erpnext" in frappe.get_installed_apps():
 		frappe.get_attr("erpnext.setup.utils.before_tests")()
 	frappe.db.commit()
+
+
+def make_held_mail() -> str:
+	"""A mail about a client without consent, queued as a background job would: held.
+	Committed. Used by .ci/run to show that uninstalling the app does not release it."""
+	from confidentiality_app.tests import mail
+
+	sink = mail.SMTPSink()  # Frappe queues mail only with an outgoing account
+	try:
+		mail.use_sink(sink)
+		lead = make_lead()
+		frappe.sendmail(
+			recipients=[f"outsider-{random_string(8).lower()}@elsewhere.example"],
+			subject="Held across uninstall",
+			message="Notes about the client",
+			reference_doctype="Lead",
+			reference_name=lead.name,
+		)
+		name = frappe.db.get_value("Email Queue", {"reference_name": lead.name, "status": "Held"})
+		frappe.db.commit()
+	finally:
+		mail.drop_sink()
+		sink.stop()
+	print(name)
+	return name
