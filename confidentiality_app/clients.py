@@ -40,7 +40,7 @@ def protected_rules() -> dict[str, list[str]]:
 	must not change what it returns."""
 	current = settings()
 	rows = current.get("protected_doctypes") or []
-	key = (current.modified, len(rows), tuple((r.document_type, r.client_field, r.enabled) for r in rows))
+	key = (current.modified, id(rows), len(rows))
 	memo = current.__dict__.get("_confidentiality_rules")
 	if memo and memo[0] == key:
 		return memo[1]

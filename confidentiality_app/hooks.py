@@ -100,6 +100,8 @@ doc_events = {
 # talks SMTP (flush, send_now, retries, bulk jobs); a mail no longer allowed is held.
 override_doctype_class = {
 	"Email Queue": "confidentiality_app.channels.email.GatedEmailQueue",
+	# Slack, from a Notification: posted straight to a webhook, decided when it fires
+	"Notification": "confidentiality_app.channels.email.GatedNotification",
 }
 
 # When a consent is withdrawn, expires or is superseded, each channel re-decides what it

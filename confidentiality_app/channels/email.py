@@ -41,6 +41,7 @@ from email import policy as email_policy
 import frappe
 from frappe import _
 from frappe.email.doctype.email_queue.email_queue import EmailQueue
+from frappe.email.doctype.notification.notification import Notification
 from frappe.utils import now_datetime
 
 from confidentiality_app import clients, gate, policy
@@ -74,6 +75,9 @@ class Subject:
 	# a site notification about the record to its user (Notification Log email): a user who
 	# can open the record, through roles or a share that was itself decided, is inside
 	notice: bool = False
+	# recipients that were desk users when the mail was queued: only they are looked up
+	# again when it is sent (anyone else is outside, which a later change cannot widen)
+	colleagues: list[str] = field(default_factory=list)
 
 	@property
 	def empty(self) -> bool:
@@ -88,6 +92,7 @@ class Subject:
 				"a": {a: [list(p) for p in parties] for a, parties in sorted(self.by_address.items())},
 				"h": self.digest,
 				"n": int(self.notice),
+				"c": sorted(self.colleagues),
 			},
 			separators=(",", ":"),
 		)
@@ -105,6 +110,7 @@ class Subject:
 				{a: [tuple(p) for p in parties] for a, parties in (data.get("a") or {}).items()},
 				data.get("h") or "",
 				bool(data.get("n")),
+				list(data.get("c") or []),
 			)
 		except (ValueError, KeyError, TypeError):
 			return None  # unreadable: decided afresh, as an unstamped row
@@ -280,14 +286,22 @@ def decide(
 	action: str,
 	log_allowed: bool,
 	refused_outcome: str | None = None,
+	stamped: bool = False,
 ) -> tuple[list[str], list[Refusal]]:
 	"""Decide each recipient of `queue` about `subject`: (allowed, refused). One
 	Confidentiality Log entry per recipient decided on a protected subject: allowed ones
-	only with `log_allowed` (in the caller's transaction), refused ones always (durable)."""
+	only with `log_allowed` (in the caller's transaction), refused ones always (durable).
+	`stamped`: `subject` comes from the row's decision stamp (send time, release): only the
+	recipients that were desk users then are looked up again."""
 	if subject.empty or not gate.active():
 		return list(recipients), []
 	marketing = subject.purpose == MARKETING
-	colleagues = _colleagues(recipients)
+	if stamped:
+		known = set(subject.colleagues)
+		colleagues = _colleagues([r for r in recipients if policy.normalise(r) in known])
+	else:
+		colleagues = _colleagues(recipients)
+		subject.colleagues = sorted(colleagues)
 	reference = subject.reference or ("Email Queue", queue.name)
 	every_client = [p for parties in subject.by_address.values() for p in parties]
 	allowed: list[str] = []
@@ -377,6 +391,7 @@ def queued(doc, method=None):
 		log_allowed=True,
 		refused_outcome=None if interactive else HELD,
 	)
+	doc.set(STAMP, subject.encode())  # with the recipients that are desk users
 	if not refused:
 		return
 	if interactive:
@@ -422,22 +437,22 @@ def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
 		return True
 	frappe.local.confidentiality_colleagues = {}
 	subject = stamp_of(queue)
-	if subject is None:
+	stamped = subject is not None
+	if not stamped:
 		# never decided (written by raw SQL, or before install) or changed since: afresh
 		subject = describe(queue)
-		queue.db_set(STAMP, subject.encode(), update_modified=False)
-	if subject.empty:
-		return True
-	recipients = _unsent(queue)
 	allowed, refused = decide(
 		queue,
 		subject,
-		recipients,
+		_unsent(queue),
 		channel="Email",
 		action="Send email" if stage == "Sending" else "Hold pending email",
 		log_allowed=False,
 		refused_outcome=HELD,
+		stamped=stamped,
 	)
+	if not stamped:
+		queue.db_set(STAMP, subject.encode(), update_modified=False)
 	if refused:
 		_hold(queue, refused, stage, split=bool(allowed))
 		if commit:
@@ -543,14 +558,16 @@ def release(held_name: str) -> str:
 	if held.status != HELD:
 		frappe.throw(_("Held Email {0} is already {1}.").format(held.name, _(held.status)))
 	queue = frappe.get_doc("Email Queue", held.email_queue)
-	subject = stamp_of(queue) or describe(queue)
+	subject = stamp_of(queue)
+	stamped = subject is not None
 	allowed, refused = decide(
 		queue,
-		subject,
+		subject if stamped else describe(queue),
 		_unsent(queue),
 		channel="Email",
 		action="Release held email",
 		log_allowed=True,
+		stamped=stamped,
 	)
 	if refused:
 		frappe.throw(
@@ -758,3 +775,30 @@ def decide_follow(doc, method=None):
 		return
 	frappe.db.delete("Document Follow", {"name": doc.name})
 	frappe.msgprint(verdict.message, indicator="orange", alert=True)
+
+
+# ---------------------------------------------------------------- Notification: Slack
+class GatedNotification(Notification):
+	"""override_doctype_class["Notification"]: the email channel of a Notification goes
+	through the Email Queue (decided above); its Slack channel posts straight to a webhook,
+	so it is decided here, when it fires. A protected record goes to Slack only with its
+	clients' consent for Email that names the webhook (or names no recipient). A refusal
+	is logged and nothing is posted (`Notification.send` swallows exceptions: the log and
+	the receiver are what show it)."""
+
+	def send_a_slack_msg(self, doc, context):
+		if gate.active() and gate.is_protected(doc.doctype):
+			label = f"slack:{self.slack_webhook_url}"
+			verdict = gate.check(
+				doc.doctype,
+				doc.name,
+				PURPOSE,
+				channel="Slack",
+				action="Post to Slack",
+				recipients=(policy.recipient_ids(label),),
+				recipient_label=label,
+				doc=doc,
+			)
+			if not verdict.proceed:
+				return None
+		return super().send_a_slack_msg(doc, context)

@@ -681,3 +681,84 @@ class TestSiteNotifications(EmailTestCase):
 		self.assertEqual(followers, [reader])
 		(entry,) = entries(outsider_user, action="Follow by email")
 		self.assertEqual(entry["outcome"], "Blocked")
+
+
+class TestSlack(EmailTestCase):
+	"""A Notification's Slack channel posts to a webhook: a real HTTP receiver on loopback."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		import http.server
+		import threading
+
+		received = cls.received = []
+
+		class Receiver(http.server.BaseHTTPRequestHandler):
+			def do_POST(self):
+				received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+				self.send_response(200)
+				self.end_headers()
+				self.wfile.write(b"ok")
+
+			def log_message(self, *args):
+				pass
+
+		cls.server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+		threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+		cls.addClassCleanup(cls.server.shutdown)
+
+	def notification(self):
+		hook = frappe.get_doc(
+			{
+				"doctype": "Slack Webhook URL",
+				"webhook_name": f"cf-{random_string(6)}",
+				"webhook_url": f"http://127.0.0.1:{self.server.server_port}/hook",
+				"show_document_link": 0,
+			}
+		).insert(ignore_permissions=True)
+		set_mode("Monitor")  # Enforce refuses the rule itself (TestStandingRules)
+		try:
+			doc = frappe.get_doc(
+				{
+					"doctype": "Notification",
+					"name": f"CF slack {random_string(6)}",
+					"subject": "Lead",
+					"document_type": "Lead",
+					"event": "Save",
+					"channel": "Slack",
+					"slack_webhook_url": hook.name,
+					"message": "Lead {{ doc.lead_name }} {{ doc.email_id }}",
+					"enabled": 1,
+				}
+			).insert(ignore_permissions=True)
+		finally:
+			set_mode("Enforce")
+		self.assertIsInstance(doc, email_channel.GatedNotification)
+		self.addCleanup(self.drop_notification, doc.name)
+		return doc, hook.name
+
+	def drop_notification(self, name):
+		# the rule may have been committed with other work: it must not fire after the test
+		frappe.db.delete("Notification", {"name": name})
+		frappe.db.commit()
+
+	def test_slack_post_about_a_client_without_consent_is_not_posted(self):
+		doc, hook = self.notification()
+		lead = make_lead()
+		self.received.clear()
+		doc.send(lead)
+		self.assertEqual(self.received, [])
+		audit.seal()
+		# fired by the Lead's insert (event Save) and by the explicit send: refused both times
+		found = audit.entries({"channel": "Slack", "reference_name": lead.name, "recipient": f"slack:{hook}"})
+		self.assertEqual([e["decision"] for e in found], ["Deny", "Deny"])
+
+	def test_slack_post_with_an_unlimited_email_consent_is_posted(self):
+		doc, _hook = self.notification()
+		lead = make_lead()
+		consent(lead.doctype, lead.name, ["Email"])
+		self.received.clear()
+		doc.send(lead)
+		self.assertEqual(len(self.received), 1)
+		self.assertIn(lead.email_id.encode(), self.received[0])

@@ -30,7 +30,9 @@ def make_user(
 	adds LMS Student, have them taken away again). `website`: a portal user, no desk."""
 	email = email or f"cf-{random_string(8).lower()}@example.com"
 	# the suite creates more users than Frappe's 60 an hour (throttle_user_creation)
-	frappe.local.conf.throttle_user_limit = max(int(frappe.local.conf.get("throttle_user_limit") or 60), 100000)
+	frappe.local.conf.throttle_user_limit = max(
+		int(frappe.local.conf.get("throttle_user_limit") or 60), 100000
+	)
 	if not frappe.db.exists("User", email):
 		user = frappe.get_doc(
 			{
