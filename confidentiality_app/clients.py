@@ -81,6 +81,8 @@ def clients_of(doctype: str, name: str, doc=None) -> list[tuple[str, str]]:
 	found: list[tuple[str, str]] = []
 	for field in rules:
 		if not field:
+			if is_colleague_record(doctype, name):
+				continue  # Administrator, Guest: the site's own accounts, never a client
 			parties = [(doctype, name)]
 		else:
 			if doc is None:
@@ -90,6 +92,13 @@ def clients_of(doctype: str, name: str, doc=None) -> list[tuple[str, str]]:
 			if party[0] in kinds and party[1] and party not in found:
 				found.append(party)
 	return found
+
+
+def is_colleague_record(doctype: str, name: str) -> bool:
+	"""The User records of the site's own accounts, Administrator and Guest: User is
+	protected (LMS learners are Users, and Frappe makes a learner with a desk role a System
+	User, so user type cannot tell), but these two are never a person who is a client."""
+	return doctype == "User" and name in ("Administrator", "Guest")
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,11 @@ def evaluate_records(
 				continue
 			found = clients.clients_of(doctype, name, doc=doc)
 			parties += [p for p in found if p not in parties]
-			if not found and not clients.client_optional(doctype):
+			if (
+				not found
+				and not clients.client_optional(doctype)
+				and not clients.is_colleague_record(doctype, name)
+			):
 				unknown.append(policy.Client(key=(doctype, name), unknown=True))
 		involved: tuple[policy.Client, ...] = ()
 		if parties:

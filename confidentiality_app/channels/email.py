@@ -58,6 +58,11 @@ PENDING = ("Not Sent", "Partially Sent", "Error", "Sending")
 _DECIDED = "confidentiality_decided"
 _HOLD = "confidentiality_hold"
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_ENVELOPE_HEADERS = re.compile(
+	r"^(?:From|Sender|Reply-To|Return-Path|To|Cc|Bcc|Message-Id|In-Reply-To|References|"
+	r"Disposition-Notification-To|X-[A-Za-z0-9-]+):[^\n]*(?:\n[ \t][^\n]*)*\n?",
+	re.I | re.M,
+)
 _BASE64_TEXT = re.compile(
 	r"Content-Type:\s*text/[^\n]*\n(?:[ \t][^\n]*\n|[^\n:]+:[^\n]*\n)*?Content-Transfer-Encoding:\s*base64",
 	re.I,
@@ -204,11 +209,17 @@ def _attached_records(attachments) -> list[tuple[str, str]]:
 
 
 def _addresses_in(message: str | None) -> set[str]:
-	"""Addresses named in a queued MIME message: its headers and text. Frappe encodes text
+	"""Addresses named in a queued MIME message: its Subject and text. Frappe encodes text
 	parts quoted-printable, so decoding the whole message as such (C speed) exposes them;
-	a base64 text part, which Frappe does not write, is decoded with the full parser."""
+	a base64 text part, which Frappe does not write, is decoded with the full parser. The
+	sender, reply-to and message ids are not what the mail is about, and recipients are
+	decided as recipients: every header but Subject is left out."""
 	if not message:
 		return set()
+	head, blank, body = message.replace("\r\n", "\n").partition("\n\n")
+	# only the message's own header block: a forwarded mail's "From: client@..." line in
+	# the body is what the mail is about
+	message = _ENVELOPE_HEADERS.sub("", head + "\n") + blank + body
 	found = set(_ADDRESS.findall(message))
 	try:
 		found |= set(
@@ -657,12 +668,22 @@ def _refuse_rule(doc, doctype: str, outside: list[str], what: str):
 	frappe.msgprint(message, indicator="orange", title=_("Would be refused in Enforce mode"))
 
 
+def _syncing() -> bool:
+	"""Install, migrate or patch: records synced from apps' code are not refused on save
+	(that would break the migration); every mail they cause is still decided when queued
+	and when sent."""
+	flags = frappe.flags
+	return bool(flags.in_install or flags.in_migrate or flags.in_patch or flags.in_setup_wizard)
+
+
 def validate_notification(doc, method=None):
 	"""doc_events["Notification"]["validate"]: a Notification on a protected doctype may mail
 	the client (a document field), users of the site (roles, owner, assignees) — never
 	fixed outside addresses, nor a Slack channel."""
 	if not doc.enabled or not doc.document_type or not gate.is_protected(doc.document_type):
 		return
+	if _syncing():
+		return  # an app's standard rule synced at install or migrate: its mail is still decided
 	if doc.channel == "Slack":
 		_refuse_rule(doc, doc.document_type, [], _("a Slack channel"))
 		return
@@ -680,7 +701,7 @@ def validate_notification(doc, method=None):
 def validate_auto_email_report(doc, method=None):
 	"""doc_events["Auto Email Report"]["validate"]: a report on a protected doctype is mailed
 	only to users of the site."""
-	if not doc.enabled or not doc.report:
+	if not doc.enabled or not doc.report or _syncing():
 		return
 	ref_doctype = frappe.db.get_value("Report", doc.report, "ref_doctype")
 	if not ref_doctype or not gate.is_protected(ref_doctype):

@@ -762,3 +762,34 @@ class TestSlack(EmailTestCase):
 		doc.send(lead)
 		self.assertEqual(len(self.received), 1)
 		self.assertIn(lead.email_id.encode(), self.received[0])
+
+
+class TestWhatAMailIsAbout(EmailTestCase):
+	def test_the_sender_header_is_not_what_the_mail_is_about(self):
+		lead = make_lead()
+		other = outsider()
+		# a client's address as the sender (say, the office replying from a shared inbox
+		# that is also on a Lead) does not make the mail about that client
+		self.send(None, [other], sender=lead.email_id, message="The timetable for next term")
+		rows = [r for r in queue_of() if other in recipients_of(r.name)]
+		self.assertEqual([r.status for r in rows], ["Not Sent"])
+
+	def test_a_forwarded_header_in_the_body_is(self):
+		lead = make_lead()
+		other = outsider()
+		self.send(
+			None,
+			[other],
+			message=f"---------- Forwarded message ---------\nFrom: {lead.email_id}\n\nMy notes",
+		)
+		rows = [r for r in queue_of() if other in recipients_of(r.name)]
+		self.assertEqual([r.status for r in rows], ["Held"])
+
+	def test_the_administrator_account_is_not_a_client(self):
+		if not frappe.db.exists("Protected Doctype", {"document_type": "User", "enabled": 1}):
+			self.skipTest("User is not protected on this site (Frappe LMS not installed)")
+		other = outsider()
+		# Frappe's own mails about the Administrator account (as its email tests send)
+		self.send(None, [other], reference_doctype="User", reference_name="Administrator", message="hello")
+		rows = [r for r in queue_of() if other in recipients_of(r.name)]
+		self.assertEqual([r.status for r in rows], ["Not Sent"])
