@@ -14,12 +14,17 @@ other contacts: one person's consent does not cover a colleague.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import frappe
 from frappe import _
 
+from confidentiality_app.policy import normalise
+
 MAX_IDENTITY = 50
+# an email address in free text (mail bodies, web pages)
+ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 # Protected doctypes whose edits are not identity changes: a draft consent releases nothing
 # and a submitted one cannot change its client.
@@ -253,8 +258,6 @@ _EMAIL_FIELDS = ("email_id", "email", "contact_email", "lead_email")
 def own_addresses(identity_parties, doc=None) -> set[str]:
 	"""Every email address and user id on the client's records (normalised). `doc`: read
 	that record from the unsaved document instead of the database."""
-	from confidentiality_app.policy import normalise
-
 	ids: set[str] = set()
 	for doctype, name in identity_parties:
 		current = doc if doc is not None and (doc.doctype, doc.name) == (doctype, name) else None
@@ -292,8 +295,6 @@ def records_with_addresses(addresses) -> list[tuple[tuple[str, str], str]]:
 	"""Client records that carry any of `addresses`: [((doctype, name), address)], in one
 	query for every client doctype and address field (the collation compares them without
 	case)."""
-	from confidentiality_app.policy import normalise
-
 	wanted = sorted({normalise(a) for a in addresses if a})
 	if not wanted:
 		return []
@@ -432,3 +433,47 @@ def _records_naming(doctype: str, shape: RuleShape, by_type: dict[str, list[str]
 			continue
 		found.update(frappe.get_all(doctype, filters=filters, pluck="name"))
 	return found
+
+
+def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
+	"""{address: [client records carrying it]} for the given addresses, leaving out the
+	addresses of desk (System) users: a colleague is never a client."""
+	wanted = {normalise(a) for a in addresses if a}
+	if not wanted:
+		return {}
+	wanted -= desk_users(wanted).keys()
+	found: dict[str, list[tuple[str, str]]] = {}
+	for party, address in records_with_addresses(wanted):
+		if party not in found.setdefault(address, []):
+			found[address].append(party)
+	return found
+
+
+def desk_users(addresses) -> dict[str, str]:
+	"""{address: user} for the enabled desk users among `addresses` (one query, remembered
+	until `forget_desk_users`: a mail asks for its addresses and for its recipients)."""
+	wanted = sorted({normalise(a) for a in addresses if a})
+	if not wanted:
+		return {}
+	memo = getattr(frappe.local, "confidentiality_colleagues", None)
+	if memo is None:
+		memo = frappe.local.confidentiality_colleagues = {}
+	key = tuple(wanted)
+	if key not in memo:
+		marks = ", ".join(["%s"] * len(wanted))
+		colleagues: dict[str, str] = {}
+		for name, mail in frappe.db.sql(
+			f"""SELECT name, email FROM `tabUser`
+			WHERE enabled = 1 AND user_type = 'System User' AND (name IN ({marks}) OR email IN ({marks}))""",
+			(*wanted, *wanted),
+		):
+			for value in (name, mail):
+				if normalise(value) in wanted:
+					colleagues[normalise(value)] = name
+		memo[key] = colleagues
+	return dict(memo[key])
+
+
+def forget_desk_users():
+	"""Start a new decision: desk users are looked up again."""
+	frappe.local.confidentiality_colleagues = {}

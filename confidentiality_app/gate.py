@@ -169,6 +169,7 @@ def check(
 	records=None,
 	service_to_client: bool = True,
 	refused_outcome: str | None = None,
+	log_allowed: bool = True,
 ) -> Verdict:
 	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`).
 
@@ -182,7 +183,8 @@ def check(
 	`records` ([(doctype, name, doc or None)]): decide over all of them at once (a mail
 	about several records); `doctype`/`name` then only name the entry's reference.
 	`refused_outcome`: what the caller does with a refusal instead of blocking it (a mail
-	is "Held"), recorded as the entry's outcome."""
+	is "Held"), recorded as the entry's outcome. `log_allowed=False`: log only what is not
+	plainly allowed (a decision taken again, whose allowed release is already logged)."""
 	if records is None:
 		records = [(doctype, name, doc)]
 	if not any(is_protected(r[0]) for r in records):
@@ -200,7 +202,7 @@ def check(
 	outcome = policy.apply_mode(decision, mode())
 	message = explain(decision, doctype, name, purpose, action or purpose)
 	verdict = Verdict(decision, outcome, parties, message)
-	if log:
+	if log and (log_allowed or outcome.outcome != "Allowed"):
 		client = decision.client or (parties[0] if parties else (None, None))
 		if decision.code == policy.UNKNOWN_CLIENT:
 			client = (None, None)

@@ -33,3 +33,16 @@ def set_protected(doctype: str, enabled: bool):
 
 def ratio(on: dict, off: dict, key: str):
 	return round(on[key] / off[key], 2) if off[key] else None
+
+
+def delete_consents(consents: list[str]):
+	"""Remove the consents a benchmark recorded (raw SQL: consents are never deleted
+	through documents)."""
+	import frappe
+
+	if not consents:
+		return
+	marks = ", ".join(["%s"] * len(consents))
+	for table in ("Client Consent Purpose", "Consent Recipient"):
+		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE parent IN ({marks})", consents)
+	frappe.db.sql(f"DELETE FROM `tabClient Consent` WHERE name IN ({marks})", consents)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import frappe
 
 from confidentiality_app import audit, facts, gate
-from confidentiality_app.benchmarks import ratio, summary
+from confidentiality_app.benchmarks import delete_consents, ratio, summary
 from confidentiality_app.tests import mail
 from confidentiality_app.tests.utils import consent, make_lead
 
@@ -164,10 +164,6 @@ def _cleanup(leads, consents):
 			leads,
 		)
 		frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)
-	if consents:
-		marks = ", ".join(["%s"] * len(consents))
-		for table in ("Client Consent Purpose", "Consent Recipient"):
-			frappe.db.sql(f"DELETE FROM `tab{table}` WHERE parent IN ({marks})", consents)
-		frappe.db.sql(f"DELETE FROM `tabClient Consent` WHERE name IN ({marks})", consents)
+	delete_consents(consents)
 	frappe.db.commit()
 	facts.bump()

@@ -15,7 +15,7 @@ import time
 import frappe
 
 from confidentiality_app import facts
-from confidentiality_app.benchmarks import ratio, set_protected, summary
+from confidentiality_app.benchmarks import delete_consents, ratio, set_protected, summary
 from confidentiality_app.tests.utils import consent, make_lead, make_user
 
 
@@ -42,11 +42,7 @@ def _cleanup(leads, consents):
 			f"DELETE FROM `tabDocShare` WHERE share_doctype = 'Lead' AND share_name IN ({marks})", leads
 		)
 		frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)
-	if consents:
-		marks = ", ".join(["%s"] * len(consents))
-		for table in ("Client Consent Purpose", "Consent Recipient"):
-			frappe.db.sql(f"DELETE FROM `tab{table}` WHERE parent IN ({marks})", consents)
-		frappe.db.sql(f"DELETE FROM `tabClient Consent` WHERE name IN ({marks})", consents)
+	delete_consents(consents)
 	frappe.db.commit()
 	facts.bump()
 

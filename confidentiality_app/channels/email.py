@@ -57,7 +57,7 @@ COMPOSER = "frappe.core.doctype.communication.email.make"
 PENDING = ("Not Sent", "Partially Sent", "Error", "Sending")
 _DECIDED = "confidentiality_decided"
 _HOLD = "confidentiality_hold"
-_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_ADDRESS = clients.ADDRESS
 _ENVELOPE_HEADERS = re.compile(
 	r"^(?:From|Sender|Reply-To|Return-Path|To|Cc|Bcc|Message-Id|In-Reply-To|References|"
 	r"Disposition-Notification-To|X-[A-Za-z0-9-]+):[^\n]*(?:\n[ \t][^\n]*)*\n?",
@@ -176,7 +176,7 @@ def describe(queue) -> Subject:
 
 	addresses = {policy.normalise(r.recipient) for r in queue.recipients if r.recipient}
 	addresses |= _addresses_in(queue.message)
-	subject.by_address = clients_by_address(addresses)
+	subject.by_address = clients.clients_by_address(addresses)
 	return subject
 
 
@@ -242,45 +242,6 @@ def _addresses_in(message: str | None) -> set[str]:
 	return {policy.normalise(a) for a in found}
 
 
-def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
-	"""{address: [client records carrying it]} for the given addresses, leaving out the
-	addresses of desk (System) users: a colleague is never a client."""
-	wanted = {policy.normalise(a) for a in addresses if a}
-	if not wanted:
-		return {}
-	wanted -= _colleagues(wanted).keys()
-	found: dict[str, list[tuple[str, str]]] = {}
-	for party, address in clients.records_with_addresses(wanted):
-		if party not in found.setdefault(address, []):
-			found[address].append(party)
-	return found
-
-
-def _colleagues(addresses) -> dict[str, str]:
-	"""{address: user} for the enabled desk users among `addresses` (one query, remembered
-	while one mail is decided: it asks for its addresses and for its recipients)."""
-	wanted = sorted({policy.normalise(a) for a in addresses if a})
-	if not wanted:
-		return {}
-	memo = getattr(frappe.local, "confidentiality_colleagues", None)
-	if memo is None:
-		memo = frappe.local.confidentiality_colleagues = {}
-	key = tuple(wanted)
-	if key not in memo:
-		marks = ", ".join(["%s"] * len(wanted))
-		colleagues: dict[str, str] = {}
-		for name, mail in frappe.db.sql(
-			f"""SELECT name, email FROM `tabUser`
-			WHERE enabled = 1 AND user_type = 'System User' AND (name IN ({marks}) OR email IN ({marks}))""",
-			(*wanted, *wanted),
-		):
-			for value in (name, mail):
-				if policy.normalise(value) in wanted:
-					colleagues[policy.normalise(value)] = name
-		memo[key] = colleagues
-	return dict(memo[key])
-
-
 # ---------------------------------------------------------------- the decision
 @dataclass
 class Refusal:
@@ -309,9 +270,9 @@ def decide(
 	marketing = subject.purpose == MARKETING
 	if stamped:
 		known = set(subject.colleagues)
-		colleagues = _colleagues([r for r in recipients if policy.normalise(r) in known])
+		colleagues = clients.desk_users([r for r in recipients if policy.normalise(r) in known])
 	else:
-		colleagues = _colleagues(recipients)
+		colleagues = clients.desk_users(recipients)
 		subject.colleagues = sorted(colleagues)
 	reference = subject.reference or ("Email Queue", queue.name)
 	every_client = [p for parties in subject.by_address.values() for p in parties]
@@ -341,12 +302,11 @@ def decide(
 			service_to_client=not marketing,
 			refused_outcome=refused_outcome,
 		)
+		# a refusal (or a monitored release) is always logged, durably; an allowed one in
+		# the queueing transaction, and only with `log_allowed`
 		verdict = gate.check(
-			reference[0], reference[1], subject.purpose, log=log_allowed, with_action=True, **kwargs
+			reference[0], reference[1], subject.purpose, with_action=True, log_allowed=log_allowed, **kwargs
 		)
-		if not log_allowed and verdict.outcome.outcome != "Allowed":
-			# the entry of a refusal (or a monitored release) is always written
-			verdict = gate.check(reference[0], reference[1], subject.purpose, log=True, **kwargs)
 		if verdict.proceed:
 			allowed.append(recipient)
 		else:
@@ -387,7 +347,7 @@ def queued(doc, method=None):
 	if not doc.is_new() or doc.flags.get(_DECIDED) or not gate.active():
 		return
 	doc.flags[_DECIDED] = True
-	frappe.local.confidentiality_colleagues = {}
+	clients.forget_desk_users()
 	subject = describe(doc)
 	doc.set(STAMP, subject.encode())
 	if subject.empty:
@@ -446,7 +406,7 @@ def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
 	commits its own status changes (not when the caller's transaction must stay whole)."""
 	if not gate.active():
 		return True
-	frappe.local.confidentiality_colleagues = {}
+	clients.forget_desk_users()
 	subject = stamp_of(queue)
 	stamped = subject is not None
 	if not stamped:
@@ -636,7 +596,7 @@ def discard(held_name: str, reason: str) -> str:
 def _outside(addresses) -> list[str]:
 	"""The addresses that are not enabled desk users of this site."""
 	wanted = [policy.normalise(a) for a in addresses if a and policy.normalise(a)]
-	inside = _colleagues(wanted)
+	inside = clients.desk_users(wanted)
 	return sorted({a for a in wanted if a not in inside})
 
 

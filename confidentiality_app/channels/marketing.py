@@ -29,7 +29,7 @@ class MemberWithheld(gate.ConfidentialityBlocked, frappe.UniqueValidationError):
 
 
 def _decide(doc, address: str, action: str, reference=None):
-	from confidentiality_app.channels.email import clients_by_address
+	from confidentiality_app.clients import clients_by_address
 
 	address = policy.normalise(address)
 	parties = clients_by_address([address]).get(address) if address else None

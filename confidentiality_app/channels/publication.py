@@ -50,7 +50,8 @@ _NAME_FIELDS = {
 
 def named_clients(text: str) -> list[tuple[str, str]]:
 	"""The client records a text names, by address or by full name."""
-	from confidentiality_app.channels.email import _ADDRESS, clients_by_address
+	from confidentiality_app.clients import ADDRESS as _ADDRESS
+	from confidentiality_app.clients import clients_by_address
 
 	if not text:
 		return []
