@@ -344,14 +344,9 @@ def self_ids(
 		return frozenset()
 	client_users = {name.lower() for doctype, name in identity_parties if doctype == "User"}
 	colleagues = {
-		(v or "").lower()
-		for row in frappe.get_all(
-			"User",
-			filters={"user_type": "System User", "name": ["not in", list(client_users) or [""]]},
-			or_filters={"name": ["in", list(own)], "email": ["in", list(own)]},
-			fields=["name", "email"],
-		)
-		for v in (row.name, row.email)
+		address
+		for address, user in desk_users(own, remember=False).items()
+		if user.lower() not in client_users
 	}
 	return frozenset(own - colleagues)
 
@@ -449,13 +444,26 @@ def clients_by_address(addresses) -> dict[str, list[tuple[str, str]]]:
 	return found
 
 
-def desk_users(addresses) -> dict[str, str]:
-	"""{address: user} for the enabled desk users among `addresses` (one query, remembered
-	until `forget_desk_users`: a mail asks for its addresses and for its recipients)."""
+# Roles an app gives its learners or portal users that still carry desk access: Frappe LMS
+# gives every new user "LMS Student" (a desk role on LMS sites), which makes every learner,
+# and every client invited to the portal, a System User. Holding only such roles, a user
+# is not a colleague.
+LEARNER_ROLES = ("LMS Student",)
+_NOT_STAFF_ROLES = (*LEARNER_ROLES, "All", "Guest", "Desk User")
+# SQL: the user `u` holds a desk role that is not a learner's (one indexed subquery)
+STAFF = f"""EXISTS (SELECT 1 FROM `tabHas Role` hr JOIN `tabRole` ro ON ro.name = hr.role
+	WHERE hr.parent = u.name AND hr.parenttype = 'User' AND ro.desk_access = 1
+	AND hr.role NOT IN ({", ".join(repr(r) for r in _NOT_STAFF_ROLES)}))"""
+
+
+def desk_users(addresses, remember: bool = True) -> dict[str, str]:
+	"""{address: user} for the colleagues among `addresses`: enabled System Users holding a
+	desk role other than a learner's (one query, remembered until `forget_desk_users`: a
+	mail asks for its addresses and for its recipients)."""
 	wanted = sorted({normalise(a) for a in addresses if a})
 	if not wanted:
 		return {}
-	memo = getattr(frappe.local, "confidentiality_colleagues", None)
+	memo = getattr(frappe.local, "confidentiality_colleagues", None) if remember else {}
 	if memo is None:
 		memo = frappe.local.confidentiality_colleagues = {}
 	key = tuple(wanted)
@@ -463,8 +471,9 @@ def desk_users(addresses) -> dict[str, str]:
 		marks = ", ".join(["%s"] * len(wanted))
 		colleagues: dict[str, str] = {}
 		for name, mail in frappe.db.sql(
-			f"""SELECT name, email FROM `tabUser`
-			WHERE enabled = 1 AND user_type = 'System User' AND (name IN ({marks}) OR email IN ({marks}))""",
+			f"""SELECT u.name, u.email FROM `tabUser` u
+			WHERE u.enabled = 1 AND u.user_type = 'System User' AND (u.name IN ({marks}) OR u.email IN ({marks}))
+			AND {STAFF}""",
 			(*wanted, *wanted),
 		):
 			for value in (name, mail):

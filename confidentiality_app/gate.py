@@ -240,6 +240,82 @@ def check(
 	return verdict
 
 
+def screen(
+	records,
+	purpose: str,
+	*,
+	channel: str,
+	action: str,
+	reference: tuple[str, str],
+	exempt: frozenset[tuple[str, str]] = frozenset(),
+	log_once_per: int = 3600,
+) -> set[tuple[str, str]]:
+	"""Which of many records may not be shown (a public page listing learners, an export
+	listing clients): the set of (doctype, name) withheld. Set-based: the clients' facts are
+	loaded in one round trip, then each record is decided in memory. A record of an
+	unprotected doctype is never withheld; `exempt` records are shown (the client looking
+	at their own entry). Monitor mode withholds nothing but logs what it would withhold.
+
+	Each withheld client is logged (outcome *Withheld*, on the log's own connection) at most
+	once per `log_once_per` seconds for the same channel, action and reference: a public
+	page viewed a thousand times an hour does not write a thousand entries per learner."""
+	records = [tuple(r[:2]) for r in records if r and r[1]]
+	wanted = [r for r in dict.fromkeys(records) if r not in exempt and is_protected(r[0])]
+	if not wanted:
+		return set()
+	try:
+		parties = {r: clients.clients_of(*r) for r in wanted}
+		facts.facts_of({p for found in parties.values() for p in found})
+	except Exception:
+		frappe.log_error(title="Confidentiality: decision unavailable")
+	withheld: set[tuple[str, str]] = set()
+	current = mode()
+	for record in wanted:
+		decision, found = evaluate_records([(*record, None)], purpose, service_to_client=False)
+		if decision.allowed:
+			continue
+		outcome = policy.apply_mode(decision, current)
+		if not outcome.proceed:
+			withheld.add(record)
+		client = decision.client or (found[0] if found else record)
+		key = (
+			f"confidentiality:screen:{channel}:{action}:{reference[0]}:{reference[1]}:{client[0]}:{client[1]}"
+		)
+		if log_once_per and _seen_recently(key, log_once_per):
+			continue
+		try:
+			audit.append(
+				audit.Entry(
+					action=action,
+					channel=channel,
+					decision=decision.decision,
+					outcome="Withheld" if not outcome.proceed else outcome.outcome,
+					mode=outcome.mode,
+					reference_doctype=reference[0],
+					reference_name=reference[1],
+					client_doctype=client[0],
+					client_name=client[1],
+					recipient=policy.EVERYONE,
+					reason=explain(decision, record[0], record[1], purpose, action),
+					basis=", ".join(decision.basis) or decision.detail or decision.code,
+				)
+			)
+		except audit.LogUnavailable:
+			frappe.log_error(title="Confidentiality: log unavailable")
+	return withheld
+
+
+def _seen_recently(key: str, seconds: int) -> bool:
+	"""True when `key` was marked within `seconds`; marks it. One Redis SET NX round trip.
+	Redis down: not seen (the entry is written)."""
+	import redis
+
+	try:
+		return not redis.Redis.set(frappe.cache, frappe.cache.make_key(key), 1, ex=seconds, nx=True)
+	except Exception:
+		return False
+
+
 def enforce(doctype: str, name: str, purpose: str, **kwargs) -> Verdict:
 	"""`check`, then raise ConfidentialityBlocked when the action must not proceed."""
 	verdict = check(doctype, name, purpose, **kwargs)

@@ -94,6 +94,17 @@ doc_events = {
 	"Web Page": {"validate": "confidentiality_app.channels.publication.validate_publication"},
 	"Blog Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
 	"Social Media Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
+	# Frappe LMS: a learner's certificate is published only with consent for Presentation.
+	"LMS Certificate": {"validate": "confidentiality_app.channels.publication.validate_certificate"},
+}
+
+# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
+# (certified participants, course reviews, batch students) answer without the learners who
+# have not consented to Presentation. Both /api/method and /api/v2/method honour these.
+override_whitelisted_methods = {
+	"lms.lms.api.get_certified_participants": "confidentiality_app.channels.publication.lms_certified_participants",
+	"lms.lms.utils.get_reviews": "confidentiality_app.channels.publication.lms_reviews",
+	"lms.lms.utils.get_batch_details": "confidentiality_app.channels.publication.lms_batch_details",
 }
 
 # Email, send time: the last decision is made inside EmailQueue.send, the one method that

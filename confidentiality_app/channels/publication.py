@@ -37,8 +37,10 @@ PUBLICATIONS = {
 	"Social Media Post": (SOCIAL_MEDIA, ("text", "linkedin_post_text", "title"), None),
 }
 MIN_NAME_WORDS = 2
-# a desk user is a colleague, never a client (a User is a client only as an LMS learner)
-_EXTRA = {"User": "AND user_type = 'Website User'"}
+# a colleague is never a client (a User is a client only as an LMS learner)
+_EXTRA = {
+	"User": f"AND NOT (`tabUser`.user_type = 'System User' AND {clients.STAFF.replace('u.name', '`tabUser`.name')})"
+}
 _NAME_FIELDS = {
 	"Lead": "lead_name",
 	"Customer": "customer_name",
@@ -100,6 +102,82 @@ def validate_publication(doc, method=None):
 		channel="Presentation" if purpose == PRESENTATION else "Social Media",
 		action="Publish",
 		records=[(dt, dn, None) for dt, dn in named],
+		service_to_client=False,
+		with_action=True,
+	)
+
+
+# ---------------------------------------------------------------------------
+# Frappe LMS: its public pages show learners (a learner is a User, the client record).
+# The pages are a Vue app fed by guest-allowed methods; hooks.py overrides the ones that
+# name learners, and each override removes the learners without Presentation consent
+# before the answer leaves. The learner themself always sees their own entry.
+# ---------------------------------------------------------------------------
+SHOW = "Show on public page"
+
+
+def _screen_users(users, reference: tuple[str, str]) -> set[str]:
+	"""The users among `users` who may not be shown publicly."""
+	me = frappe.session.user
+	withheld = gate.screen(
+		[("User", u) for u in users if u],
+		PRESENTATION,
+		channel="Presentation",
+		action=SHOW,
+		reference=reference,
+		exempt=frozenset({("User", me)}),
+	)
+	return {name for _dt, name in withheld}
+
+
+@frappe.whitelist(allow_guest=True)
+def lms_certified_participants():
+	"""Overrides lms.lms.api.get_certified_participants (the public Certified Participants
+	page): a learner is listed only with consent for Presentation."""
+	from lms.lms.api import get_certified_participants
+
+	rows = [row for row in get_certified_participants() if row]
+	hidden = _screen_users([row.get("name") for row in rows], ("Web Page", "certified-participants"))
+	return [row for row in rows if row.get("name") not in hidden]
+
+
+@frappe.whitelist(allow_guest=True)
+def lms_reviews(course):
+	"""Overrides lms.lms.utils.get_reviews (a course page's reviews): a review is shown
+	only when its author has consented to Presentation."""
+	from lms.lms.utils import get_reviews
+
+	rows = get_reviews(course)
+	hidden = _screen_users([row.get("owner") for row in rows], ("LMS Course", str(course)))
+	return [row for row in rows if row.get("owner") not in hidden]
+
+
+@frappe.whitelist(allow_guest=True)
+def lms_batch_details(batch):
+	"""Overrides lms.lms.utils.get_batch_details (a batch page): the students list names
+	only learners who consented to Presentation (seats left are still counted on all)."""
+	from lms.lms.utils import get_batch_details
+
+	details = get_batch_details(batch)
+	if details and details.get("students"):
+		hidden = _screen_users(details.students, ("LMS Batch", str(batch)))
+		details.students = [s for s in details.students if s not in hidden]
+	return details
+
+
+def validate_certificate(doc, method=None):
+	"""doc_events["LMS Certificate"]["validate"]: a certificate is published (shown on the
+	public certificate page and the Certified Participants list) only with the learner's
+	consent for Presentation."""
+	if not doc.get("published") or not doc.get("member") or not gate.active():
+		return
+	gate.enforce(
+		doc.doctype,
+		doc.name or doc.get("member"),
+		PRESENTATION,
+		channel="Presentation",
+		action="Publish",
+		records=[("User", doc.member, None)],
 		service_to_client=False,
 		with_action=True,
 	)

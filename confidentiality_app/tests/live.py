@@ -17,14 +17,40 @@ from frappe.utils import random_string
 
 class LiveSite:
 	def __init__(self):
+		import os
+
 		from frappe.app import application
+		from werkzeug.middleware.shared_data import SharedDataMiddleware
 		from werkzeug.serving import make_server
 
 		self.site = frappe.local.site
-		self.server = make_server("127.0.0.1", 0, application, threaded=True)
+		site = self.site
+
+		def app(environ, start_response):
+			# a request without the header (wkhtmltopdf fetching a print's assets) is for
+			# this site, as behind a reverse proxy that serves one site
+			environ.setdefault("HTTP_X_FRAPPE_SITE_NAME", site)
+			return application(environ, start_response)
+
+		# the assets, as `bench serve` and nginx serve them
+		served = SharedDataMiddleware(
+			app, {"/assets": os.path.abspath(os.path.join(frappe.local.sites_path, "assets"))}
+		)
+		self.server = make_server("127.0.0.1", 0, served, threaded=True)
 		self.url = f"http://127.0.0.1:{self.server.server_port}"
 		self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 		self.thread.start()
+
+	def as_host_name(self):
+		"""Make the site's URL this server's for the rest of the test class (wkhtmltopdf
+		loads a print's assets from the site's URL): returns the undo."""
+		before = frappe.local.conf.get("host_name")
+		frappe.local.conf.host_name = self.url
+
+		def undo():
+			frappe.local.conf.host_name = before
+
+		return undo
 
 	def stop(self):
 		self.server.shutdown()

@@ -60,6 +60,10 @@ class SMTPSink:
 		"""Every recipient the server accepted a message for, in order (repeats kept)."""
 		return [r for m in self.received for r in m.rcpt_tos]
 
+	def to(self, address: str) -> list[Received]:
+		"""The messages the server accepted for `address`, in order."""
+		return [m for m in self.received if address.lower() in m.rcpt_tos]
+
 	def count(self, address: str) -> int:
 		return self.recipients().count(address.lower())
 

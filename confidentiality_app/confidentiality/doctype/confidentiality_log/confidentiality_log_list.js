@@ -29,6 +29,9 @@ frappe.listview_settings["Confidentiality Log"] = {
 			Allowed: "green",
 			Revoked: "purple",
 			Recorded: "blue",
+			Held: "orange",
+			Withheld: "red",
+			Discarded: "gray",
 		};
 		// Widgets that do not load the outcome (e.g. workspace quick lists) get no pill.
 		if (!doc.outcome) return;
