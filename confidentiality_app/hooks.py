@@ -29,8 +29,14 @@ doc_events = {
 		# to may be renamed; merging consented clients is refused; shares moved are re-decided.
 		"before_rename": "confidentiality_app.identity.before_rename",
 		"after_rename": "confidentiality_app.identity.after_rename",
-		# Public view links opened with ?key= (printview, download_pdf as Guest).
-		"before_print": "confidentiality_app.channels.share_key.check_link_view",
+		# Every render of a document (printview, download_pdf, multi-PDF, network printing,
+		# frappe.get_print) runs before_print: first a public view link opened with ?key=
+		# (a use of a share with everyone), then the print itself (purpose Print; a print
+		# for frappe.attach_print is a mail's attachment, decided with the mail).
+		"before_print": [
+			"confidentiality_app.channels.share_key.check_link_view",
+			"confidentiality_app.channels.print.before_print",
+		],
 		# A new or deleted client record can change another client's identity: the cached
 		# facts decisions read are made stale (confidentiality_app.facts).
 		"after_insert": "confidentiality_app.facts.changed_record",
@@ -98,10 +104,17 @@ doc_events = {
 	"LMS Certificate": {"validate": "confidentiality_app.channels.publication.validate_certificate"},
 }
 
-# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
-# (certified participants, course reviews, batch students) answer without the learners who
-# have not consented to Presentation. Both /api/method and /api/v2/method honour these.
+# Whitelisted methods replaced by a gated one (/api/method and /api/v2/method both honour
+# these; the last installed app wins).
 override_whitelisted_methods = {
+	# Print: a refused PDF opened in the browser is a page saying why; a multi-document PDF
+	# is decided as a whole first (Frappe skips the pages it cannot print without a word).
+	"frappe.utils.print_format.download_pdf": "confidentiality_app.channels.print.download_pdf",
+	"frappe.utils.print_format.download_multi_pdf": "confidentiality_app.channels.print.download_multi_pdf",
+	"frappe.utils.print_format.download_multi_pdf_async": "confidentiality_app.channels.print.download_multi_pdf_async",
+	# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
+	# (certified participants, course reviews, batch students) answer without the learners
+	# who have not consented to Presentation.
 	"lms.lms.api.get_certified_participants": "confidentiality_app.channels.publication.lms_certified_participants",
 	"lms.lms.utils.get_reviews": "confidentiality_app.channels.publication.lms_reviews",
 	"lms.lms.utils.get_batch_details": "confidentiality_app.channels.publication.lms_batch_details",

@@ -150,8 +150,23 @@ def purpose_of(reference_doctype: str | None) -> str:
 	return MARKETING if reference_doctype in MARKETING_DOCTYPES else PURPOSE
 
 
-def describe(queue) -> Subject:
-	"""What `queue` (an Email Queue row) is about, from the database and its message."""
+def printed_for_mail(doctype: str, name: str) -> None:
+	"""A print rendered by `frappe.attach_print` (Auto Repeat, Workflow Action, Notification,
+	custom code): the PDF is a mail's attachment, and the mails queued after it in this
+	request or job carry the record (see `describe`)."""
+	pending = getattr(frappe.local, "confidentiality_printed", None)
+	if pending is None:
+		pending = frappe.local.confidentiality_printed = []
+	if (doctype, name) not in pending:
+		pending.append((doctype, name))
+
+
+def describe(queue, new: bool = False) -> Subject:
+	"""What `queue` (an Email Queue row) is about, from the database and its message.
+	`new` (queue time): also the records whose prints `frappe.attach_print` rendered since
+	the last mail queued in this request or job (the rendered PDF carries no name in the
+	row). Frappe's own callers (Auto Repeat, Workflow Action, Notification) also name the
+	record as the mail's reference, so their later mails are about it too."""
 	reference = (
 		(queue.reference_doctype, queue.reference_name)
 		if queue.reference_doctype and queue.reference_name
@@ -166,6 +181,10 @@ def describe(queue) -> Subject:
 		if comm and comm.reference_doctype and comm.reference_name:
 			carried.append((comm.reference_doctype, comm.reference_name))
 	carried += _attached_records(queue.attachments)
+	pending = getattr(frappe.local, "confidentiality_printed", None) if new else None
+	if pending:
+		carried += pending
+		frappe.local.confidentiality_printed = []
 	about = getattr(frappe.local, "confidentiality_mail_about", None)
 	if about and not reference:
 		carried.append(about)  # a Notification Log's email: about its document
@@ -348,7 +367,7 @@ def queued(doc, method=None):
 		return
 	doc.flags[_DECIDED] = True
 	clients.forget_desk_users()
-	subject = describe(doc)
+	subject = describe(doc, new=True)
 	doc.set(STAMP, subject.encode())
 	if subject.empty:
 		return

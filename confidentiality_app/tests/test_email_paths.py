@@ -26,6 +26,35 @@ def erpnext_installed():
 	return "erpnext" in frappe.get_installed_apps()
 
 
+def quotation_for(lead, submit=True):
+	"""A real Quotation to `lead` (ERPNext), for one service item."""
+	item = "CF Coaching Session"
+	if not frappe.db.exists("Item", item):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert()
+	quotation = frappe.get_doc(
+		{
+			"doctype": "Quotation",
+			"quotation_to": "Lead",
+			"party_name": lead.name,
+			"company": frappe.db.get_value("Company", {}, "name"),
+			"transaction_date": add_days(today(), -1),
+			"valid_till": add_days(today(), 30),
+			"items": [{"item_code": item, "qty": 1, "rate": 120}],
+		}
+	).insert()
+	if submit:
+		quotation.submit()
+	return quotation
+
+
 class TestAutoRepeat(EmailTestCase):
 	"""Auto Repeat makes the next Quotation and mails it (with its print) from the daily
 	scheduler job, as Administrator: not exempt."""
@@ -44,29 +73,7 @@ class TestAutoRepeat(EmailTestCase):
 			cls.addClassCleanup(cls.live.as_host_name())
 
 	def repeat(self, lead, recipients):
-		item = "CF Coaching Session"
-		if not frappe.db.exists("Item", item):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": item,
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-				}
-			).insert()
-		quotation = frappe.get_doc(
-			{
-				"doctype": "Quotation",
-				"quotation_to": "Lead",
-				"party_name": lead.name,
-				"company": frappe.db.get_value("Company", {}, "name"),
-				"transaction_date": add_days(today(), -1),
-				"valid_till": add_days(today(), 30),
-				"items": [{"item_code": item, "qty": 1, "rate": 120}],
-			}
-		).insert()
-		quotation.submit()
+		quotation = quotation_for(lead)
 		return frappe.get_doc(
 			{
 				"doctype": "Auto Repeat",

@@ -79,7 +79,11 @@ class TestPublicLinksOverHTTP(ConfidentialityTestCase):
 		set_mode("Enforce")
 		cls.lead = make_lead(first_name="Secretive")
 		cls.consented = make_lead(first_name="Open")
-		cls.consent = consent("Lead", cls.consented.name, ["Share"])
+		# a link opens the record's print view: a share with everyone, and a print
+		cls.consent = consent("Lead", cls.consented.name, ["Share", "Print"])
+		cls.shared_only = make_lead(first_name="Shared")
+		consent("Lead", cls.shared_only.name, ["Share"])
+		cls.shared_only_key = cls.shared_only.get_document_share_key()
 		cls.key = cls.consented.get_document_share_key()
 		cls.old_setting = frappe.db.get_single_value("System Settings", "allow_older_web_view_links")
 		frappe.db.set_single_value("System Settings", "allow_older_web_view_links", 1)
@@ -92,7 +96,8 @@ class TestPublicLinksOverHTTP(ConfidentialityTestCase):
 		cls.live.stop()
 		frappe.db.rollback()
 		frappe.db.set_single_value("System Settings", "allow_older_web_view_links", cls.old_setting or 0)
-		frappe.db.delete("Document Share Key", {"reference_docname": cls.consented.name})
+		for lead in (cls.consented, cls.shared_only):
+			frappe.db.delete("Document Share Key", {"reference_docname": lead.name})
 		frappe.db.commit()
 
 	def view(self, name, key):
@@ -109,6 +114,14 @@ class TestPublicLinksOverHTTP(ConfidentialityTestCase):
 		entry = log_of("Lead", self.lead.name)[0]
 		self.assertEqual((entry.action, entry.outcome, entry.user), ("Open Public Link", "Blocked", "Guest"))
 		self.assertEqual(entry.basis, "predictable_key")
+
+	def test_a_key_without_print_consent_does_not_render_the_record(self):
+		response = self.view(self.shared_only.name, self.shared_only_key)
+		self.assertEqual(response.status_code, 403)
+		self.assertNotIn(self.shared_only.email_id, response.text)
+		frappe.db.rollback()
+		(entry,) = log_of("Lead", self.shared_only.name, channel="Print")
+		self.assertEqual((entry.user, entry.outcome), ("Guest", "Blocked"))
 
 	def test_a_decided_key_opens_the_record_and_is_logged(self):
 		response = self.view(self.consented.name, self.key)

@@ -17,6 +17,8 @@ class ConfidentialityTestCase(FrappeTestCase):
 		super().setUp()
 		_log_mark = audit.mark()
 		frappe.set_user("Administrator")
+		# each test is a new request: nothing rendered for a mail is pending
+		frappe.local.confidentiality_printed = []
 
 
 # A desk user whose roles read no client record: sharing with them releases something new.
