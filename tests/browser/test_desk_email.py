@@ -102,9 +102,18 @@ def test_compose_to_a_third_party_is_refused_then_sent_after_consent(page, api, 
 		activity_tab.first.click()
 	page.locator(".timeline-actions button:visible", has_text="New Email").first.click()
 	dialog = page.locator(".modal").filter(has=page.locator('[data-fieldname="recipients"]'))
-	dialog.locator('[data-fieldname="recipients"] input').fill(outside)
+	dialog.wait_for(state="visible")
+	# subject and message first, the address last: the address field is an autocomplete
+	# that can take keystrokes meant for the next field while its suggestions load
 	dialog.locator('[data-fieldname="subject"] input').fill(subject)
 	dialog.locator('[data-fieldname="content"] .ql-editor[contenteditable="true"]').fill(body)
+	recipients = dialog.locator('[data-fieldname="recipients"] input')
+	recipients.fill(outside)
+	page.wait_for_function(
+		"(v) => [...document.querySelectorAll('.modal.show [data-fieldname=\"recipients\"] input')].some(i => i.value.includes(v))",
+		arg=outside,
+	)
+	assert dialog.locator('[data-fieldname="subject"] input').input_value() == subject
 	dialog.locator(".modal-footer .btn-primary").click()
 
 	refusal = page.locator(".msgprint").filter(has_text="no consent for purpose Email")
