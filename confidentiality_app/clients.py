@@ -99,6 +99,58 @@ def clients_of(doctype: str, name: str, doc=None) -> list[tuple[str, str]]:
 	return found
 
 
+def clients_of_rows(doctype: str, names) -> dict[str, list[tuple[str, str]]]:
+	"""`clients_of` for many records of one doctype at once (an export, a list read): one
+	query per client field of the doctype, whatever the number of records."""
+	names = list(dict.fromkeys(n for n in names if n))
+	found: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
+	rules = protected_rules().get(doctype)
+	if not rules or not names:
+		return found
+	kinds = client_doctypes()
+	marks = ", ".join(["%s"] * len(names))
+
+	def add(name, party):
+		if party[0] in kinds and party[1] and party not in found[name]:
+			found[name].append(party)
+
+	for field in rules:
+		if not field:
+			for name in names:
+				if not is_colleague_record(doctype, name):
+					add(name, (doctype, name))
+			continue
+		shape = rule_shape(doctype, field)
+		if shape.kind == "link":
+			rows = frappe.db.sql(
+				f"SELECT name, %s, `{shape.field}` FROM `tab{doctype}` WHERE name IN ({marks})",
+				(shape.target, *names),
+			)
+		elif shape.kind == "dynamic":
+			rows = frappe.db.sql(
+				f"SELECT name, `{shape.target}`, `{shape.field}` FROM `tab{doctype}` WHERE name IN ({marks})",
+				names,
+			)
+		else:
+			child = shape.table
+			if shape.kind == "links_table":
+				columns = "`link_doctype`, `link_name`"
+			elif shape.kind == "child_link":
+				columns = f"%s, `{shape.child_field}`"
+			else:
+				columns = f"`{shape.target}`, `{shape.child_field}`"
+			values = (shape.target,) if shape.kind == "child_link" else ()
+			rows = frappe.db.sql(
+				f"""SELECT parent, {columns} FROM `tab{child}`
+				WHERE parenttype = %s AND parentfield = %s AND parent IN ({marks}) ORDER BY parent, idx""",
+				(*values, doctype, shape.field, *names),
+			)
+		for name, party_type, party in rows:
+			if name in found:
+				add(name, (party_type, party))
+	return found
+
+
 def is_colleague_record(doctype: str, name: str) -> bool:
 	"""The User records of the site's own accounts, Administrator and Guest: User is
 	protected (LMS learners are Users, and Frappe makes a learner with a desk role a System

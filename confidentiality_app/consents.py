@@ -21,6 +21,21 @@ def grants_for(parties, use_cache: bool = False) -> tuple[Grant, ...]:
 	return tuple(_load(parties))
 
 
+def parties_with_purpose(purpose: str) -> list[tuple[str, str]]:
+	"""The records on which a submitted consent with `purpose` is recorded (one query):
+	only their clients can be allowed `purpose` (a set-based decision starts here)."""
+	return [
+		(party_type, party)
+		for party_type, party in frappe.db.sql(
+			"""SELECT DISTINCT c.party_type, c.party FROM `tabClient Consent` c
+			JOIN `tabClient Consent Purpose` p ON p.parent = c.name AND p.parenttype = 'Client Consent'
+			WHERE c.docstatus = 1 AND p.purpose = %s""",
+			(purpose,),
+		)
+		if party_type and party
+	]
+
+
 def invalidate(party=None) -> bool:
 	"""A consent (or who a client is) changed: cached decisions facts are stale. False
 	(and an Error Log) when Redis is down: they then expire within facts.CACHE_TTL."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients, facts, policy
+from confidentiality_app import audit, clients, consents, facts, policy
 
 
 class ConfidentialityBlocked(frappe.PermissionError):
@@ -132,6 +132,46 @@ def evaluate_records(
 	except Exception as e:
 		frappe.log_error(title="Confidentiality: decision unavailable")
 		return policy.unavailable(f"{type(e).__name__}: {e}"), []
+
+
+def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]:
+	"""One decision per record for many records of one doctype (an export), set-based: the
+	clients of every row (one query per client field), the records that any consent with
+	`purpose` covers (one query, then each such consent's person), the cached facts of the
+	clients that may be covered (one round trip), then every row decided in memory. Rows
+	whose clients no consent with `purpose` covers are refused without loading anything
+	about them. The number of queries does not grow with the number of rows. A record
+	that names no client is refused (unknown client) unless its doctype allows that."""
+	names = list(dict.fromkeys(n for n in names if n))
+	if not names or not is_protected(doctype):
+		return {n: policy.Decision(True, policy.NOT_PROTECTED) for n in names}
+	try:
+		per_row = clients.clients_of_rows(doctype, names)
+		covered: set[tuple[str, str]] = set()
+		for party in consents.parties_with_purpose(purpose):
+			covered.update(clients.covered_by(party))
+		wanted = {p for parties in per_row.values() for p in parties if p in covered}
+		known = facts.facts_of(sorted(wanted)) if wanted else {}
+		optional = clients.client_optional(doctype)
+		now = frappe.utils.now_datetime()
+		decisions: dict[str, policy.Decision] = {}
+		for name in names:
+			parties = per_row.get(name) or []
+			if not parties:
+				if optional or clients.is_colleague_record(doctype, name):
+					decisions[name] = policy.Decision(True, policy.NOT_PROTECTED)
+					continue
+				involved = (policy.Client(key=(doctype, name), unknown=True),)
+			else:
+				involved = tuple(
+					policy.Client(key=p, grants=known[p].grants if p in known else ()) for p in parties
+				)
+			decisions[name] = policy.decide(policy.Request(purpose=purpose, clients=involved, now=now))
+		return decisions
+	except Exception as e:
+		frappe.log_error(title="Confidentiality: decision unavailable")
+		failed = policy.unavailable(f"{type(e).__name__}: {e}")
+		return {n: failed for n in names}
 
 
 def _clients(parties, use_cache: bool, candidates: frozenset[str]) -> tuple[policy.Client, ...]:

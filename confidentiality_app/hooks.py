@@ -112,6 +112,9 @@ override_whitelisted_methods = {
 	"frappe.utils.print_format.download_pdf": "confidentiality_app.channels.print.download_pdf",
 	"frappe.utils.print_format.download_multi_pdf": "confidentiality_app.channels.print.download_multi_pdf",
 	"frappe.utils.print_format.download_multi_pdf_async": "confidentiality_app.channels.print.download_multi_pdf_async",
+	# Export: the list and report view's Export decides every row at once (set-based) and
+	# writes only the rows whose clients consented to Export; the user is told the rest.
+	"frappe.desk.reportview.export_query": "confidentiality_app.channels.export.export_query",
 	# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
 	# (certified participants, course reviews, batch students) answer without the learners
 	# who have not consented to Presentation.

@@ -1,0 +1,172 @@
+"""Export: a protected record leaves in a file (CSV, Excel) only with its client's consent
+for **Export**.
+
+The list view's and report view's Export (`frappe.desk.reportview.export_query`) is
+replaced (hooks.py `override_whitelisted_methods`) by one that first finds the records the
+export would hold (the user's own filters and permissions), decides them all at once
+(`gate.decide_rows`: a constant number of queries whatever the number of rows), then lets
+Frappe write the file with only the records allowed: the file holds no trace of the rows
+withheld. The user is told how many rows were withheld and why (a message on their desk);
+one log entry records the export with both counts. With *Refuse Partial Exports* in
+Confidentiality Settings, any withheld row refuses the whole export instead. An export
+that groups rows (group by, aggregates) cannot leave single records out: it is refused
+when any record behind it is withheld.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+
+from confidentiality_app import audit, gate, policy
+
+EXPORT = "Export"
+CHANNEL = "Export"
+# what the export's own parameters are, not filters of the query
+_EXPORT_ONLY = (
+	"file_format_type",
+	"title",
+	"add_totals_row",
+	"translate_values",
+	"csv_delimiter",
+	"csv_quoting",
+	"selected_items",
+	"cmd",
+)
+
+
+def _names(doctype: str) -> tuple[list[str], bool]:
+	"""The records the export would hold, and whether its rows group records."""
+	from frappe.desk.reportview import get_form_params
+	from frappe.model.db_query import DatabaseQuery
+
+	params = get_form_params()
+	grouped = bool(params.get("group_by")) or any("(" in str(f) for f in (params.get("fields") or []))
+	selection = params.get("selected_items")
+	for key in _EXPORT_ONLY:
+		params.pop(key, None)
+	params.pop("doctype", None)
+	if selection:
+		params["filters"] = {
+			"name": ("in", json.loads(selection) if isinstance(selection, str) else selection)
+		}
+	params.update(
+		fields=[f"`tab{doctype}`.`name`"],
+		limit_page_length=None,
+		limit_start=0,
+		as_list=True,
+		group_by=None,
+		order_by=None,
+		with_comment_count=False,
+	)
+	params.pop("page_length", None)
+	params.pop("start", None)
+	rows = DatabaseQuery(doctype).execute(**params)
+	return [r[0] for r in rows], grouped
+
+
+def _refuse_partial() -> bool:
+	return bool(
+		frappe.get_cached_value(
+			"Confidentiality Settings", "Confidentiality Settings", "refuse_partial_export"
+		)
+	)
+
+
+def _tell(user: str, message: str):
+	"""The desk shows it as a message (the export itself is a file download)."""
+	frappe.publish_realtime(
+		"msgprint",
+		{"message": message, "title": _("Rows withheld by confidentiality rules"), "indicator": "orange"},
+		user=user,
+	)
+
+
+@frappe.whitelist()
+def export_query():
+	"""Overrides frappe.desk.reportview.export_query."""
+	from frappe.desk import reportview
+
+	doctype = (frappe.local.form_dict or {}).get("doctype")
+	if not doctype or not gate.active() or not gate.is_protected(doctype):
+		return reportview.export_query()
+	frappe.permissions.can_export(doctype, raise_exception=True)
+
+	names, grouped = _names(doctype)
+	decisions = gate.decide_rows(doctype, names, EXPORT)
+	mode = gate.mode()
+	withheld = [n for n in names if not policy.apply_mode(decisions[n], mode).proceed]
+	held = set(withheld)
+	monitored = [n for n in names if not decisions[n].allowed and n not in held]
+	allowed = [n for n in names if n not in held]
+	refuse = bool(withheld) and (grouped or _refuse_partial())
+
+	example = (withheld or monitored or [None])[0]
+	first = decisions[example] if example else None
+	if refuse:
+		summary = _("Export of {0} refused: {1} of {2} rows would be withheld.").format(
+			_(doctype), len(withheld), len(names)
+		)
+	else:
+		summary = _("Export of {0}: {1} of {2} rows exported, {3} withheld.").format(
+			_(doctype), len(allowed), len(names), len(withheld)
+		)
+	if monitored:
+		summary += " " + _("{0} rows would have been withheld (Monitor mode).").format(len(monitored))
+	if withheld:
+		listed = ", ".join(withheld[:20]) + (" …" if len(withheld) > 20 else "")
+		summary += " " + _("Withheld: {0}.").format(listed)
+	if first is not None:
+		summary += " " + _("For example: {0}").format(gate.explain(first, doctype, example, EXPORT, "Export"))
+	client = first.client if first is not None and first.client else (None, None)
+	try:
+		audit.append(
+			audit.Entry(
+				action="Export",
+				channel=CHANNEL,
+				decision="Deny" if withheld or monitored else "Allow",
+				outcome="Blocked"
+				if refuse
+				else ("Withheld" if withheld else ("Monitored" if monitored else "Allowed")),
+				mode=mode,
+				reference_doctype=doctype,
+				reference_name=(frappe.local.form_dict.get("title") or doctype)[:140],
+				client_doctype=client[0],
+				client_name=client[1],
+				recipient=policy.EVERYONE,
+				reason=summary,
+				basis=f"exported={0 if refuse else len(allowed)} withheld={len(names) if refuse else len(withheld)} of={len(names)}",
+			)
+		)
+	except audit.LogUnavailable:
+		frappe.log_error(title="Confidentiality: log unavailable")
+		frappe.throw(
+			_("The export is refused: the confidentiality log cannot be written, so it cannot be recorded."),
+			gate.ConfidentialityBlocked,
+		)
+
+	if refuse:
+		why = (
+			_("Its rows group several records, so single rows cannot be left out.")
+			if grouped
+			else _("Confidentiality Settings refuse an export that would leave rows out.")
+		)
+		frappe.throw(
+			frappe.utils.escape_html(summary) + "<br>" + why,
+			gate.ConfidentialityBlocked,
+			title=_("Export refused by confidentiality rules"),
+		)
+	if withheld:
+		frappe.local.form_dict["selected_items"] = json.dumps(allowed or [""])
+		_tell(
+			frappe.session.user,
+			frappe.utils.escape_html(summary)
+			+ "<br>"
+			+ _("Record the clients' written consent for Export to include them."),
+		)
+	elif names:
+		# the rows decided are the rows written: one inserted since is not exported
+		frappe.local.form_dict["selected_items"] = json.dumps(allowed)
+	return reportview.export_query()

@@ -1,0 +1,279 @@
+"""Export on the real site: the list / report view Export (`frappe.desk.reportview.export_query`)
+writes only the rows whose clients consented to Export, tells the user how many were
+withheld, logs one entry with both counts, and decides all rows with a constant number of
+queries. Over real HTTP as a Sales Manager (CSV and Excel bytes), in process as
+Administrator, and with the setting that refuses partial exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import frappe
+from frappe.utils import add_days, random_string, today
+
+from confidentiality_app import api, audit, gate
+from confidentiality_app.tests.live import LiveSite
+from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead, make_user, set_mode
+
+PASSWORD = "Cf-" + random_string(12) + "-3!"
+EXPORT = "frappe.desk.reportview.export_query"
+
+
+def export_entries(**filters):
+	from confidentiality_app.tests import utils
+
+	audit.seal()
+	return audit.entries({"channel": "Export", **filters}, since=utils._log_mark)
+
+
+class Realtime:
+	"""What the site publishes to desks (Frappe's realtime events go through Redis)."""
+
+	def __init__(self):
+		import redis
+
+		self.messages: list[dict] = []
+		self.pubsub = redis.Redis.pubsub(frappe.cache)
+		self.pubsub.subscribe("events")
+		self.stop = threading.Event()
+		self.thread = threading.Thread(target=self._run, daemon=True)
+		self.thread.start()
+
+	def _run(self):
+		while not self.stop.is_set():
+			message = self.pubsub.get_message(timeout=0.2)
+			if message and message.get("type") == "message":
+				self.messages.append(json.loads(message["data"]))
+
+	def close(self):
+		self.stop.set()
+		self.thread.join(2)
+		self.pubsub.close()
+
+
+class TestExportOverHTTP(ConfidentialityTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		set_mode("Enforce")
+		cls.user = make_user(
+			f"cf-export-{random_string(6).lower()}@example.com", roles=("Sales Manager",), password=PASSWORD
+		)
+		frappe.db.commit()
+		cls.live = LiveSite()
+		cls.addClassCleanup(cls.live.stop)
+		cls.session = cls.live.login(cls.user, PASSWORD)
+
+	def setUp(self):
+		super().setUp()
+		self.tag = random_string(8)
+
+	def leads(self, *purposes_each):
+		"""One committed lead per entry (its consent purposes, or None), tagged for a filter."""
+		made = []
+		for purposes in purposes_each:
+			lead = make_lead(last_name=f"Export {self.tag} {random_string(4)}")
+			if purposes:
+				consent("Lead", lead.name, purposes)
+			made.append(lead)
+		frappe.db.commit()
+		return made
+
+	def export(self, file_format="CSV"):
+		return self.session.post(
+			f"{self.live.url}/api/method/{EXPORT}",
+			data={
+				"doctype": "Lead",
+				"file_format_type": file_format,
+				"title": "Lead",
+				"fields": json.dumps(["`tabLead`.`name`", "`tabLead`.`email_id`", "`tabLead`.`lead_name`"]),
+				"filters": json.dumps([["Lead", "last_name", "like", f"Export {self.tag}%"]]),
+				"order_by": "`tabLead`.`creation` asc",
+			},
+		)
+
+	@staticmethod
+	def csv_rows(response) -> list[list[str]]:
+		return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))[1:]
+
+	def test_only_consented_rows_leave_and_the_user_is_told(self):
+		open_, closed, wrong = self.leads(["Export"], None, ["Print", "Email"])
+		realtime = Realtime()
+		try:
+			response = self.export()
+		finally:
+			realtime.close()
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		rows = self.csv_rows(response)
+		self.assertEqual([r[1] for r in rows], [open_.name])
+		for lead in (closed, wrong):
+			self.assertNotIn(lead.name, response.text)
+			self.assertNotIn(lead.email_id, response.text)
+		told = [
+			m
+			for m in realtime.messages
+			if m.get("event") == "msgprint" and "withheld" in json.dumps(m.get("message"))
+		]
+		self.assertTrue(told, "the user was not told")
+		self.assertIn("1 of 3 rows exported, 2 withheld", json.dumps(told[0]["message"]))
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user)
+		self.assertEqual((entry["outcome"], entry["decision"]), ("Withheld", "Deny"))
+		self.assertEqual(entry["basis"], "exported=1 withheld=2 of=3")
+
+	def test_excel_holds_only_consented_rows(self):
+		from openpyxl import load_workbook
+
+		open_, closed = self.leads(["Export"], None)
+		response = self.export("Excel")
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		sheet = load_workbook(io.BytesIO(response.content)).active
+		values = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+		self.assertIn(open_.name, values)
+		self.assertNotIn(closed.name, values)
+		self.assertNotIn(closed.email_id, values)
+
+	def test_withdrawn_expired_and_recipient_limited_consents_do_not_export(self):
+		withdrawn, expired, named = self.leads(None, None, None)
+		api.withdraw_consent(consent("Lead", withdrawn.name, ["Export"]), "no longer")
+		consent(
+			"Lead",
+			expired.name,
+			["Export"],
+			valid_from=add_days(today(), -9),
+			valid_until=add_days(today(), -1),
+		)
+		consent("Lead", named.name, ["Export"], recipients=["auditor@elsewhere.example"])
+		frappe.db.commit()
+		response = self.export()
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertEqual(self.csv_rows(response), [])
+
+	def test_the_setting_refuses_a_partial_export_whole(self):
+		self.leads(["Export"], None)
+		frappe.db.set_single_value("Confidentiality Settings", "refuse_partial_export", 1)
+		frappe.db.commit()
+		try:
+			response = self.export()
+		finally:
+			frappe.db.set_single_value("Confidentiality Settings", "refuse_partial_export", 0)
+			frappe.db.commit()
+		self.assertEqual(response.status_code, 403, response.text[:300])
+		self.assertNotIn("Content-Disposition", response.headers)
+		self.assertIn("1 of 2 rows would be withheld", response.json()["exception"])
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user)
+		self.assertEqual((entry["outcome"], entry["basis"]), ("Blocked", "exported=0 withheld=2 of=2"))
+
+	def test_all_consented_exports_everything_and_logs_it(self):
+		leads = self.leads(["Export"], ["Export", "Share"])
+		response = self.export()
+		self.assertEqual(sorted(r[1] for r in self.csv_rows(response)), sorted(lead.name for lead in leads))
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user)
+		self.assertEqual((entry["outcome"], entry["basis"]), ("Allowed", "exported=2 withheld=0 of=2"))
+
+
+class TestExportDecision(ConfidentialityTestCase):
+	def setUp(self):
+		super().setUp()
+		set_mode("Enforce")
+
+	def test_the_decision_costs_the_same_queries_for_10_and_1000_rows(self):
+		"""Rows are Leads written in bulk (no hooks: only the count of rows matters here);
+		three of them consented, whatever the total."""
+		from frappe.database.mariadb.database import MariaDBDatabase
+
+		consented = [make_lead() for _ in range(3)]
+		for lead in consented:
+			consent("Lead", lead.name, ["Export"])
+		tag = random_string(6)
+		names = [f"CF-BULK-{tag}-{i:05d}" for i in range(1000)]
+		now = frappe.utils.now()
+		frappe.db.bulk_insert(
+			"Lead",
+			[
+				"name",
+				"first_name",
+				"lead_name",
+				"email_id",
+				"status",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+			],
+			[
+				(
+					n,
+					"Bulk",
+					f"Bulk {n}",
+					f"{n.lower()}@example.com",
+					"Lead",
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+				for n in names
+			],
+		)
+		counts = {}
+		for size in (10, 1000):
+			rows = [lead.name for lead in consented] + names[: size - len(consented)]
+			gate.decide_rows("Lead", rows, "Export")  # warm the facts cache as a second export would
+			counter = [0]
+			original = MariaDBDatabase.sql
+
+			def sql(self, *args, _original=original, _counter=counter, **kwargs):
+				_counter[0] += 1
+				return _original(self, *args, **kwargs)
+
+			MariaDBDatabase.sql = sql
+			try:
+				decisions = gate.decide_rows("Lead", rows, "Export")
+			finally:
+				MariaDBDatabase.sql = original
+			counts[size] = counter[0]
+			self.assertEqual(sum(d.allowed for d in decisions.values()), 3)
+			self.assertEqual(len(decisions), size)
+		self.assertEqual(counts[10], counts[1000], counts)
+
+	def export_in_process(self, names) -> str:
+		"""Frappe's export as /api/method runs it, in this process and transaction."""
+		from frappe.handler import execute_cmd
+		from werkzeug.test import EnvironBuilder
+
+		request = getattr(frappe.local, "request", None)
+		try:
+			frappe.local.request = EnvironBuilder(method="POST", path=f"/api/method/{EXPORT}").get_request()
+			frappe.local.form_dict = frappe._dict(
+				doctype="Lead",
+				file_format_type="CSV",
+				title="Lead",
+				fields=json.dumps(["`tabLead`.`name`"]),
+				filters=json.dumps([["Lead", "name", "in", list(names)]]),
+			)
+			execute_cmd(EXPORT)
+		finally:
+			frappe.local.request = request
+		return frappe.response.get("filecontent").decode("utf-8")
+
+	def test_administrator_is_not_exempt(self):
+		open_, closed = make_lead(), make_lead()
+		consent("Lead", open_.name, ["Export"])
+		content = self.export_in_process([open_.name, closed.name])
+		self.assertIn(open_.name, content)
+		self.assertNotIn(closed.name, content)
+		(entry,) = export_entries(user="Administrator")
+		self.assertEqual(entry["basis"], "exported=1 withheld=1 of=2")
+
+	def test_monitor_mode_exports_everything_and_records_what_it_would_withhold(self):
+		lead = make_lead()
+		set_mode("Monitor")
+		self.assertIn(lead.name, self.export_in_process([lead.name]))
+		(entry,) = export_entries(user="Administrator")
+		self.assertEqual((entry["outcome"], entry["decision"]), ("Monitored", "Deny"))
