@@ -2,6 +2,7 @@
 timed in tests. Run them on a test site: the log entries they write are kept."""
 
 import statistics
+from contextlib import contextmanager
 
 
 def summary(times: list[float]) -> dict:
@@ -46,3 +47,31 @@ def delete_consents(consents: list[str]):
 	for table in ("Client Consent Purpose", "Consent Recipient"):
 		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE parent IN ({marks})", consents)
 	frappe.db.sql(f"DELETE FROM `tabClient Consent` WHERE name IN ({marks})", consents)
+
+
+@contextmanager
+def gate_switched(on: bool):
+	"""The gate on, or off in this process only (no such switch exists on a site)."""
+	from confidentiality_app import gate
+
+	saved = gate.active
+	if not on:
+		gate.active = lambda: False
+	try:
+		yield
+	finally:
+		gate.active = saved
+
+
+def delete_leads(leads: list[str]):
+	"""Remove the Leads a benchmark made and the Contacts ERPNext made for them (raw SQL)."""
+	import frappe
+
+	if not leads:
+		return
+	marks = ", ".join(["%s"] * len(leads))
+	frappe.db.sql(
+		f"DELETE FROM `tabContact` WHERE name IN (SELECT parent FROM `tabDynamic Link` WHERE link_doctype='Lead' AND link_name IN ({marks}))",
+		leads,
+	)
+	frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)

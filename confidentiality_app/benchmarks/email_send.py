@@ -22,23 +22,12 @@ from contextlib import contextmanager
 
 import frappe
 
-from confidentiality_app import audit, facts, gate
-from confidentiality_app.benchmarks import delete_consents, ratio, summary
+from confidentiality_app import audit, facts
+from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
 from confidentiality_app.tests import mail
 from confidentiality_app.tests.utils import consent, make_lead
 
 RECIPIENT = "bench-recipient@elsewhere.example"
-
-
-@contextmanager
-def _gate(on: bool):
-	saved = gate.active
-	if not on:
-		gate.active = lambda: False
-	try:
-		yield
-	finally:
-		gate.active = saved
 
 
 class _Counter:
@@ -112,7 +101,7 @@ def run(n: int = 1000, batch: int = 100):
 				chunk = leads[start : start + batch]
 				for on in (True, False):
 					queue_times, flush_times, counter = results[on]
-					with _gate(on):
+					with gate_switched(on):
 						q, f = _phase(chunk, counter)
 					queue_times += q
 					flush_times += [f / len(chunk)] * len(chunk)
@@ -166,11 +155,7 @@ def _cleanup(leads, consents):
 			qmarks = ", ".join(["%s"] * len(queues))
 			frappe.db.sql(f"DELETE FROM `tabEmail Queue Recipient` WHERE parent IN ({qmarks})", queues)
 			frappe.db.sql(f"DELETE FROM `tabEmail Queue` WHERE name IN ({qmarks})", queues)
-		frappe.db.sql(
-			f"DELETE FROM `tabContact` WHERE name IN (SELECT parent FROM `tabDynamic Link` WHERE link_doctype='Lead' AND link_name IN ({marks}))",
-			leads,
-		)
-		frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)
+		delete_leads(leads)
 	delete_consents(consents)
 	frappe.db.commit()
 	facts.bump()

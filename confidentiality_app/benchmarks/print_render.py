@@ -15,25 +15,13 @@ consents are removed at the end; log entries are kept.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import frappe
 
-from confidentiality_app import facts, gate
-from confidentiality_app.benchmarks import delete_consents, ratio, summary
+from confidentiality_app import facts
+from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
 from confidentiality_app.tests.live import LiveSite
 from confidentiality_app.tests.utils import consent, make_lead
-
-
-@contextmanager
-def _gate(on: bool):
-	saved = gate.active
-	if not on:
-		gate.active = lambda: False
-	try:
-		yield
-	finally:
-		gate.active = saved
 
 
 def run(n: int = 200):
@@ -64,7 +52,7 @@ def run(n: int = 200):
 				frappe.local.confidentiality_print_cleared = set()
 				frappe.db.sql = sql
 				try:
-					with _gate(on):
+					with gate_switched(on):
 						start = time.perf_counter()
 						pdf = frappe.get_print("Lead", lead, as_pdf=True)
 						times[on].append(time.perf_counter() - start)
@@ -93,12 +81,7 @@ def run(n: int = 200):
 def _cleanup(leads, consents):
 	frappe.db.rollback()
 	if leads:
-		marks = ", ".join(["%s"] * len(leads))
-		frappe.db.sql(
-			f"DELETE FROM `tabContact` WHERE name IN (SELECT parent FROM `tabDynamic Link` WHERE link_doctype='Lead' AND link_name IN ({marks}))",
-			leads,
-		)
-		frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)
+		delete_leads(leads)
 	delete_consents(consents)
 	frappe.db.commit()
 	facts.bump()
