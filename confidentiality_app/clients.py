@@ -428,10 +428,11 @@ def covered_by(party: tuple[str, str]) -> list[tuple[str, str]]:
 	return seen
 
 
-def covered_records(parties) -> dict[str, set[str] | None]:
+def covered_records(parties, only: str | None = None) -> dict[str, set[str] | None]:
 	"""{doctype: {names}} of protected records that name a client covered by consents
 	recorded on `parties`: the records whose decisions may change with those consents.
-	None for a doctype whose rule cannot be resolved: every record of it must be re-checked."""
+	None for a doctype whose rule cannot be resolved: every record of it must be re-checked.
+	`only`: just this doctype."""
 	covered: list[tuple[str, str]] = []
 	for party in parties:
 		for p in covered_by(tuple(party)):
@@ -443,6 +444,8 @@ def covered_records(parties) -> dict[str, set[str] | None]:
 
 	records: dict[str, set[str] | None] = {}
 	for doctype, fields in protected_rules().items():
+		if only and doctype != only:
+			continue
 		found: set[str] = set()
 		try:
 			for field in fields:

@@ -174,6 +174,31 @@ def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]
 		return {n: failed for n in names}
 
 
+def allowed_rows(doctype: str, purpose: str) -> set[str]:
+	"""Every record of `doctype` that may leave for `purpose` (an API client's bulk read is
+	limited to these), set-based: the records of the clients any consent with `purpose`
+	covers are the only candidates (a few queries per consenting client, none per row),
+	then `decide_rows` decides them. A doctype whose records may name no client (Event)
+	has every record as a candidate. Fail closed: an error allows nothing."""
+	if not is_protected(doctype):
+		raise ValueError(doctype)
+	try:
+		if clients.client_optional(doctype):
+			candidates = None
+		else:
+			parties = consents.parties_with_purpose(purpose)
+			candidates = (
+				clients.covered_records(parties, only=doctype).get(doctype, set()) if parties else set()
+			)
+		if candidates is None:
+			candidates = frappe.get_all(doctype, pluck="name", order_by=None)
+		decisions = decide_rows(doctype, candidates, purpose)
+		return {name for name, decision in decisions.items() if decision.allowed}
+	except Exception:
+		frappe.log_error(title="Confidentiality: decision unavailable")
+		return set()
+
+
 def _clients(parties, use_cache: bool, candidates: frozenset[str]) -> tuple[policy.Client, ...]:
 	"""The clients of a decision, from their cached facts (one cache round trip).
 	`candidates`: the recipients' identifiers; only those can be the client themself."""

@@ -115,6 +115,9 @@ override_whitelisted_methods = {
 	# Export: the list and report view's Export decides every row at once (set-based) and
 	# writes only the rows whose clients consented to Export; the user is told the rest.
 	"frappe.desk.reportview.export_query": "confidentiality_app.channels.export.export_query",
+	# API reads: Frappe counts with frappe.db.count (no permission query); an integration's
+	# count of a protected doctype counts only what it may read
+	"frappe.client.get_count": "confidentiality_app.channels.api_read.get_count",
 	# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
 	# (certified participants, course reviews, batch students) answer without the learners
 	# who have not consented to Presentation.
@@ -122,6 +125,12 @@ override_whitelisted_methods = {
 	"lms.lms.utils.get_reviews": "confidentiality_app.channels.publication.lms_reviews",
 	"lms.lms.utils.get_batch_details": "confidentiality_app.channels.publication.lms_batch_details",
 }
+
+# API reads: an integration (API key / OAuth token) reading protected records in bulk is
+# an export: its list queries (REST, frappe.client.*, reportview) see only the records
+# whose clients consented to Export; reading one record needs that consent too.
+permission_query_conditions = {"*": ["confidentiality_app.channels.api_read.query_conditions"]}
+has_permission = {"*": ["confidentiality_app.channels.api_read.has_permission"]}
 
 # Email, send time: the last decision is made inside EmailQueue.send, the one method that
 # talks SMTP (flush, send_now, retries, bulk jobs); a mail no longer allowed is held.
@@ -142,7 +151,11 @@ confidentiality_consent_lost = [
 # The log: entries are written on their own DB connection (confidentiality_app.audit);
 # release it when the request or job ends.
 # ---------------------------------------------------------------------------
-after_request = ["confidentiality_app.audit.close_connection"]
+after_request = [
+	# one log entry per integration request that read protected records, with its counts
+	"confidentiality_app.channels.api_read.after_request",
+	"confidentiality_app.audit.close_connection",
+]
 after_job = ["confidentiality_app.audit.close_connection"]
 
 scheduler_events = {

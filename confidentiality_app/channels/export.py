@@ -166,7 +166,7 @@ def export_query():
 			+ "<br>"
 			+ _("Record the clients' written consent for Export to include them."),
 		)
-	elif names:
+	else:
 		# the rows decided are the rows written: one inserted since is not exported
-		frappe.local.form_dict["selected_items"] = json.dumps(allowed)
+		frappe.local.form_dict["selected_items"] = json.dumps(allowed or [""])
 	return reportview.export_query()

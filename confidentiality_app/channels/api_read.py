@@ -1,0 +1,255 @@
+"""API reads: an integration (a request authenticated by API key and secret, or by an
+OAuth bearer token) reading protected records is an export by another name (purpose
+**Export**). A desk user reading with their own browser session is not, and pays nothing.
+
+Every list read runs a `DatabaseQuery` with the user's permissions: `/api/resource/<dt>`,
+`/api/v2/document/<dt>` (both end in `frappe.client.get_list`), `frappe.client.get_list`,
+`get_count`, `get_value` (a one-row list), `frappe.desk.reportview.get` / `get_count`,
+link search... The query's `permission_query_conditions["*"]` hook limits an integration's
+query to the records whose clients consented to Export, decided set-based
+(`gate.allowed_rows`: the clients any Export consent covers are the only candidates,
+whatever the number of records). A child table of a protected doctype (`Contact Email`,
+`Dynamic Link`) is limited through its parent. A single record (`/api/resource/<dt>/<name>`,
+`frappe.client.get`, `getdoc`) is decided by `has_permission["*"]`: refused, it is a 403.
+
+One log entry per request and doctype records the read with its counts (rows returned,
+matching rows withheld). In Monitor mode nothing is withheld, and what would have been is
+logged.
+
+Not covered: a record shared with the integration user is returned by Frappe's share
+condition whatever other conditions say (shares themselves are gated by consent).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from confidentiality_app import audit, gate, policy
+
+EXPORT = "Export"
+CHANNEL = "API"
+_SCHEMES = ("token", "bearer", "basic")
+
+
+def integration_request() -> bool:
+	"""This request was authenticated by its Authorization header (API key and secret, or
+	an OAuth bearer token), not by a desk session cookie."""
+	request = getattr(frappe.local, "request", None)
+	if request is None:
+		return False
+	memo = getattr(frappe.local, "confidentiality_api", None)
+	if memo is None or memo.get("request") is not request:
+		header = (request.headers.get("Authorization") or "").strip()
+		scheme = header.split(" ", 1)[0].lower() if header else ""
+		memo = {
+			"request": request,
+			"integration": scheme in _SCHEMES,
+			"allowed": {},
+			"reads": {},
+			"single": {},
+		}
+		frappe.local.confidentiality_api = memo
+	return memo["integration"] and getattr(frappe.session, "user", "Guest") not in (None, "Guest")
+
+
+def _state() -> dict:
+	return frappe.local.confidentiality_api
+
+
+def _allowed(doctype: str) -> set[str]:
+	memo = _state()["allowed"]
+	if doctype not in memo:
+		memo[doctype] = gate.allowed_rows(doctype, EXPORT)
+	return memo[doctype]
+
+
+def _names_sql(names) -> str:
+	return ", ".join(frappe.db.escape(n, percent=False) for n in sorted(names))
+
+
+def _protected_parents(child: str) -> list[str]:
+	"""Protected doctypes that hold `child` as a child table."""
+	parents = frappe.cache.hget("confidentiality_app:child_parents", child)
+	if parents is None:
+		parents = frappe.get_all(
+			"DocField",
+			filters={"options": child, "fieldtype": ["in", ["Table", "Table MultiSelect"]]},
+			pluck="parent",
+			distinct=True,
+		)
+		parents += frappe.get_all(
+			"Custom Field",
+			filters={"options": child, "fieldtype": ["in", ["Table", "Table MultiSelect"]]},
+			pluck="dt",
+			distinct=True,
+		)
+		frappe.cache.hset("confidentiality_app:child_parents", child, sorted(set(parents)))
+	return [p for p in parents if gate.is_protected(p)]
+
+
+def query_conditions(user=None, doctype=None) -> str:
+	"""permission_query_conditions["*"]: an integration's query of a protected doctype (or
+	of a child table of one) sees only the records allowed for Export."""
+	if (
+		not doctype
+		or not integration_request()
+		or getattr(frappe.local, "confidentiality_api_counting", False)
+	):
+		return ""
+	if not gate.active():
+		return ""
+	enforce = gate.mode() == policy.ENFORCE
+	if gate.is_protected(doctype):
+		allowed = _allowed(doctype)
+		_state()["reads"].setdefault(doctype, None)
+		if not enforce:
+			return ""
+		if not allowed:
+			return "1=0"
+		return f"`tab{doctype}`.`name` in ({_names_sql(allowed)})"
+	if not frappe.get_meta(doctype).istable:
+		return ""
+	parents = _protected_parents(doctype)
+	if not parents:
+		return ""
+	for parent in parents:
+		_allowed(parent)
+		_state()["reads"].setdefault(parent, doctype)
+	if not enforce:
+		return ""
+	table = f"`tab{doctype}`"
+	parts = [f"{table}.`parenttype` not in ({_names_sql(parents)})"]
+	for parent in parents:
+		allowed = _allowed(parent)
+		if allowed:
+			parts.append(
+				f"({table}.`parenttype` = {frappe.db.escape(parent, percent=False)} and {table}.`parent` in ({_names_sql(allowed)}))"
+			)
+	return "(" + " or ".join(parts) + ")"
+
+
+def has_permission(doc, ptype=None, user=None, debug=False):
+	"""has_permission["*"]: an integration reading one protected record needs Export
+	consent for it. None (no opinion) for everything else."""
+	if ptype != "read" or not integration_request() or not gate.active():
+		return None
+	if not gate.is_protected(doc.doctype) or not doc.name:
+		return None
+	single = _state()["single"]
+	key = (doc.doctype, doc.name)
+	if key not in single:
+		verdict = gate.check(
+			doc.doctype,
+			doc.name,
+			EXPORT,
+			channel=CHANNEL,
+			action="API read",
+			doc=doc,
+			recipient_label=policy.EVERYONE,
+		)
+		single[key] = verdict.proceed
+	return None if single[key] else False
+
+
+def _returned(doctype: str) -> int | None:
+	"""Rows this response carried, when it is a list read (or a count)."""
+	payload = frappe.local.response.get("data", frappe.local.response.get("message"))
+	if isinstance(payload, list):
+		return len(payload)
+	if isinstance(payload, dict) and isinstance(payload.get("values"), list):
+		return len(payload["values"])  # frappe.desk.reportview.get (compressed)
+	if isinstance(payload, int) and not isinstance(payload, bool):
+		return payload  # a count
+	return None
+
+
+def _matching(doctype: str, through: str | None) -> set[str] | None:
+	"""The records the request's filters match without the Export limit (for the log's
+	count of withheld rows); None when they cannot be worked out."""
+	form = frappe.local.form_dict or {}
+	if through:
+		return None
+	try:
+		frappe.local.confidentiality_api_counting = True
+		return set(
+			frappe.get_list(
+				doctype,
+				filters=form.get("filters"),
+				or_filters=form.get("or_filters"),
+				pluck="name",
+				limit_page_length=0,
+				order_by=None,
+			)
+		)
+	except Exception:
+		return None
+	finally:
+		frappe.local.confidentiality_api_counting = False
+
+
+def after_request(response=None, request=None):
+	"""after_request: one log entry per protected doctype an integration read in bulk."""
+	memo = getattr(frappe.local, "confidentiality_api", None)
+	if not memo or not memo.get("integration") or not memo.get("reads"):
+		return
+	if memo.get("request") is not getattr(frappe.local, "request", None):
+		return
+	enforce = gate.mode() == policy.ENFORCE
+	for doctype, through in memo["reads"].items():
+		allowed = memo["allowed"].get(doctype, set())
+		matching = _matching(doctype, through)
+		withheld = len(matching - allowed) if matching is not None else None
+		returned = _returned(doctype)
+		what = _("{0} (through {1})").format(_(doctype), _(through)) if through else _(doctype)
+		counts = _("{0} rows returned").format(returned if returned is not None else "?")
+		if withheld:
+			counts += ", " + (
+				_("{0} matching rows withheld: their clients have not consented to Export").format(withheld)
+				if enforce
+				else _("{0} matching rows would have been withheld (Monitor mode)").format(withheld)
+			)
+		reason = _(
+			"API read of {0} by {1}: {2}. Reads are limited to the {3} records whose clients consented to Export."
+		).format(what, frappe.session.user, counts, len(allowed))
+		outcome = "Allowed" if not withheld else ("Withheld" if enforce else "Monitored")
+		try:
+			audit.append(
+				audit.Entry(
+					action="API read",
+					channel=CHANNEL,
+					decision="Deny" if withheld else "Allow",
+					outcome=outcome,
+					mode=gate.mode(),
+					reference_doctype=doctype,
+					reference_name=(request.path if request is not None else doctype)[:140],
+					recipient=policy.EVERYONE,
+					reason=reason,
+					basis=f"returned={returned if returned is not None else '?'} "
+					f"withheld={withheld if withheld is not None else '?'} allowed={len(allowed)}",
+				)
+			)
+		except audit.LogUnavailable:
+			frappe.log_error(title="Confidentiality: log unavailable")
+	memo["reads"] = {}
+
+
+@frappe.whitelist()
+def get_count(doctype, filters=None, debug=False, cache=False):
+	"""Overrides frappe.client.get_count, which counts with `frappe.db.count` (no permission
+	query at all): an integration's count of a protected doctype counts only the records it
+	may read, through the same limit as its list reads."""
+	import frappe.client
+
+	if not integration_request() or not gate.active() or not gate.is_protected(doctype):
+		return frappe.client.get_count(doctype, filters=filters, debug=debug, cache=cache)
+	from frappe.utils import get_safe_filters
+
+	rows = frappe.get_list(
+		doctype,
+		filters=get_safe_filters(filters),
+		fields=[f"count(`tab{doctype}`.`name`) as total"],
+		order_by=None,
+		limit_page_length=0,
+	)
+	return rows[0].total if rows else 0

@@ -1,0 +1,232 @@
+"""API reads on the real site, over real HTTP: an integration authenticated by API key
+reading protected records gets only those whose clients consented to Export, through
+every read path (REST v1 and v2, frappe.client.get_list / get_count / get_value / get,
+frappe.desk.reportview.get, child tables through their parent); one log entry per request
+with the counts. The same user in a desk session reads as before and is not logged."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.utils import add_days, random_string, today
+
+from confidentiality_app import api, audit
+from confidentiality_app.tests.live import LiveSite
+from confidentiality_app.tests.utils import (
+	ConfidentialityTestCase,
+	consent,
+	make_contact,
+	make_lead,
+	make_user,
+	set_mode,
+)
+
+PASSWORD = "Cf-" + random_string(12) + "-7!"
+
+
+def api_entries(**filters):
+	from confidentiality_app.tests import utils
+
+	audit.seal()
+	return audit.entries({"channel": "API", **filters}, since=utils._log_mark)
+
+
+class TestAPIReads(ConfidentialityTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		set_mode("Enforce")
+		cls.user = make_user(
+			f"cf-api-{random_string(6).lower()}@example.com", roles=("Sales Manager",), password=PASSWORD
+		)
+		frappe.db.commit()
+		cls.live = LiveSite()
+		cls.addClassCleanup(cls.live.stop)
+		cls.integration = cls.live.api_key(cls.user)
+		cls.desk = cls.live.login(cls.user, PASSWORD)
+		cls.admin = cls.live.api_key("Administrator")
+
+	def setUp(self):
+		super().setUp()
+		set_mode("Enforce")
+		frappe.db.commit()
+		self.tag = random_string(8)
+
+	def leads(self, *purposes_each):
+		made = []
+		for purposes in purposes_each:
+			lead = make_lead(last_name=f"Api {self.tag} {random_string(4)}")
+			if purposes:
+				consent("Lead", lead.name, purposes)
+			made.append(lead)
+		frappe.db.commit()
+		return made
+
+	@property
+	def filters(self):
+		return json.dumps([["Lead", "last_name", "like", f"Api {self.tag}%"]])
+
+	def get(self, session, path, **params):
+		response = session.get(f"{self.live.url}{path}", params=params)
+		return response
+
+	def names(self, response, key="data"):
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		return sorted(row["name"] for row in response.json()[key])
+
+	def entries(self):
+		frappe.db.rollback()
+		return api_entries(user=self.user)
+
+	def test_rest_list_returns_only_consented_rows_and_logs_the_counts(self):
+		open_, closed, wrong = self.leads(["Export"], None, ["Print", "Share"])
+		response = self.get(
+			self.integration,
+			"/api/resource/Lead",
+			fields=json.dumps(["name", "email_id"]),
+			filters=self.filters,
+			limit_page_length=100,
+		)
+		self.assertEqual(self.names(response), [open_.name])
+		for lead in (closed, wrong):
+			self.assertNotIn(lead.email_id, response.text)
+		(entry,) = self.entries()
+		self.assertEqual((entry["outcome"], entry["decision"]), ("Withheld", "Deny"))
+		self.assertTrue(entry["basis"].startswith("returned=1 withheld=2 "), entry["basis"])
+		self.assertEqual(entry["reference_doctype"], "Lead")
+
+	def test_every_list_path_is_limited(self):
+		open_, closed = self.leads(["Export"], None)
+		paths = {
+			"v2 document": (
+				self.get(self.integration, "/api/v2/document/Lead", filters=self.filters),
+				"data",
+			),
+			"client.get_list": (
+				self.get(
+					self.integration,
+					"/api/method/frappe.client.get_list",
+					doctype="Lead",
+					filters=self.filters,
+					fields=json.dumps(["name", "email_id"]),
+				),
+				"message",
+			),
+			"v2 method get_list": (
+				self.get(
+					self.integration,
+					"/api/v2/method/frappe.client.get_list",
+					doctype="Lead",
+					filters=self.filters,
+				),
+				"data",
+			),
+		}
+		for path, (response, key) in paths.items():
+			with self.subTest(path):
+				self.assertEqual(self.names(response, key), [open_.name])
+		count = self.get(
+			self.integration, "/api/method/frappe.client.get_count", doctype="Lead", filters=self.filters
+		)
+		self.assertEqual(count.json()["message"], 1)
+		v2count = self.get(self.integration, "/api/v2/doctype/Lead/count", filters=self.filters)
+		self.assertEqual(v2count.json()["data"], 1)
+		report = self.get(
+			self.integration,
+			"/api/method/frappe.desk.reportview.get",
+			doctype="Lead",
+			fields=json.dumps(["`tabLead`.`name`", "`tabLead`.`email_id`"]),
+			filters=self.filters,
+		)
+		self.assertEqual(report.status_code, 200, report.text[:300])
+		self.assertIn(open_.name, report.text)
+		self.assertNotIn(closed.name, report.text)
+		self.assertNotIn(closed.email_id, report.text)
+		value = self.get(
+			self.integration,
+			"/api/method/frappe.client.get_value",
+			doctype="Lead",
+			fieldname="email_id",
+			filters=json.dumps({"name": closed.name}),
+		)
+		self.assertEqual(value.json().get("message"), {})
+		entries = self.entries()
+		self.assertEqual(len(entries), 7, [e["basis"] for e in entries])
+
+	def test_one_record_needs_consent(self):
+		open_, closed = self.leads(["Export"], None)
+		for prefix in ("/api/resource/Lead/", "/api/v2/document/Lead/"):
+			with self.subTest(prefix):
+				refused = self.get(self.integration, prefix + closed.name)
+				self.assertEqual(refused.status_code, 403, refused.text[:300])
+				self.assertNotIn(closed.email_id, refused.text)
+				allowed = self.get(self.integration, prefix + open_.name)
+				self.assertEqual(allowed.status_code, 200, allowed.text[:300])
+				self.assertEqual(allowed.json()["data"]["email_id"], open_.email_id)
+		rpc = self.get(self.integration, "/api/method/frappe.client.get", doctype="Lead", name=closed.name)
+		self.assertEqual(rpc.status_code, 403, rpc.text[:300])
+		self.assertNotIn(closed.email_id, rpc.text)
+		refusals = [e for e in self.entries() if e["outcome"] == "Blocked"]
+		self.assertEqual({e["reference_name"] for e in refusals}, {closed.name})
+		self.assertEqual(len(refusals), 3)
+
+	def test_child_tables_are_limited_through_their_parent(self):
+		(open_,) = self.leads(["Export"])
+		consented = make_contact(links=[("Lead", open_.name)])
+		closed = make_contact()
+		frappe.db.commit()
+		response = self.get(
+			self.integration,
+			"/api/method/frappe.client.get_list",
+			doctype="Contact Email",
+			parent="Contact",
+			fields=json.dumps(["email_id", "parent"]),
+			filters=json.dumps([["parent", "in", [consented.name, closed.name]]]),
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertIn(consented.email_ids[0].email_id, response.text)
+		self.assertNotIn(closed.email_ids[0].email_id, response.text)
+
+	def test_withdrawn_expired_and_recipient_limited_consents_are_withheld(self):
+		withdrawn, expired, named = self.leads(None, None, None)
+		api.withdraw_consent(consent("Lead", withdrawn.name, ["Export"]), "no longer")
+		consent(
+			"Lead",
+			expired.name,
+			["Export"],
+			valid_from=add_days(today(), -9),
+			valid_until=add_days(today(), -1),
+		)
+		consent("Lead", named.name, ["Export"], recipients=["auditor@elsewhere.example"])
+		frappe.db.commit()
+		response = self.get(self.integration, "/api/resource/Lead", filters=self.filters)
+		self.assertEqual(self.names(response), [])
+
+	def test_administrators_integration_is_limited_too(self):
+		open_, closed = self.leads(["Export"], None)
+		response = self.get(
+			self.admin, "/api/resource/Lead", filters=self.filters, fields=json.dumps(["name"])
+		)
+		self.assertEqual(self.names(response), [open_.name])
+		frappe.db.rollback()
+		(entry,) = api_entries(user="Administrator")
+		self.assertTrue(entry["basis"].startswith("returned=1 withheld=1 "), entry["basis"])
+
+	def test_a_desk_session_reads_everything_and_is_not_logged(self):
+		leads = self.leads(["Export"], None)
+		response = self.get(self.desk, "/api/resource/Lead", filters=self.filters)
+		self.assertEqual(self.names(response), sorted(lead.name for lead in leads))
+		one = self.get(self.desk, f"/api/resource/Lead/{leads[1].name}")
+		self.assertEqual(one.status_code, 200)
+		self.assertEqual(self.entries(), [])
+
+	def test_monitor_mode_returns_everything_and_logs_what_it_would_withhold(self):
+		leads = self.leads(["Export"], None)
+		set_mode("Monitor")
+		frappe.db.commit()
+		response = self.get(self.integration, "/api/resource/Lead", filters=self.filters)
+		self.assertEqual(self.names(response), sorted(lead.name for lead in leads))
+		(entry,) = self.entries()
+		self.assertEqual(entry["outcome"], "Monitored")
+		self.assertTrue(entry["basis"].startswith("returned=2 withheld=1 "), entry["basis"])
