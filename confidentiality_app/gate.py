@@ -155,7 +155,12 @@ def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]
 		optional = clients.client_optional(doctype)
 		now = frappe.utils.now_datetime()
 		decisions: dict[str, policy.Decision] = {}
+		# a User who is a colleague (a desk role other than a learner's) is not a client
+		staff = set(clients.desk_users(names, remember=False).values()) if doctype == "User" else set()
 		for name in names:
+			if name in staff:
+				decisions[name] = policy.Decision(True, policy.NOT_PROTECTED)
+				continue
 			parties = per_row.get(name) or []
 			if not parties:
 				if optional or clients.is_colleague_record(doctype, name):
@@ -192,6 +197,14 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 			)
 		if candidates is None:
 			candidates = frappe.get_all(doctype, pluck="name", order_by=None)
+		if doctype == "User":
+			# colleagues are not clients: every enabled staff account is a candidate too
+			candidates = set(candidates) | {
+				r[0]
+				for r in frappe.db.sql(
+					f"SELECT u.name FROM `tabUser` u WHERE u.enabled = 1 AND u.user_type = 'System User' AND {clients.STAFF}"
+				)
+			}
 		decisions = decide_rows(doctype, candidates, purpose)
 		return {name for name, decision in decisions.items() if decision.allowed}
 	except Exception:

@@ -115,6 +115,12 @@ override_whitelisted_methods = {
 	# Export: the list and report view's Export decides every row at once (set-based) and
 	# writes only the rows whose clients consented to Export; the user is told the rest.
 	"frappe.desk.reportview.export_query": "confidentiality_app.channels.export.export_query",
+	# Query and script reports: rows are screened by the protected records their Link
+	# columns name (set-based); the Export file, a prepared report's download and an
+	# integration's run hold only rows allowed for Export
+	"frappe.desk.query_report.export_query": "confidentiality_app.channels.report.export_query",
+	"frappe.desk.query_report.run": "confidentiality_app.channels.report.run",
+	"frappe.core.doctype.prepared_report.prepared_report.download_attachment": "confidentiality_app.channels.report.download_attachment",
 	# API reads: Frappe counts with frappe.db.count (no permission query); an integration's
 	# count of a protected doctype counts only what it may read
 	"frappe.client.get_count": "confidentiality_app.channels.api_read.get_count",
