@@ -115,6 +115,10 @@ override_whitelisted_methods = {
 	# Export: the list and report view's Export decides every row at once (set-based) and
 	# writes only the rows whose clients consented to Export; the user is told the rest.
 	"frappe.desk.reportview.export_query": "confidentiality_app.channels.export.export_query",
+	# the Data Export tool and Data Import's template with data: the same rule, the file is
+	# written with the export's queries limited to the rows allowed
+	"frappe.core.doctype.data_export.exporter.export_data": "confidentiality_app.channels.export.export_data",
+	"frappe.core.doctype.data_import.data_import.download_template": "confidentiality_app.channels.export.download_template",
 	# Query and script reports: rows are screened by the protected records their Link
 	# columns name (set-based); the Export file, a prepared report's download and an
 	# integration's run hold only rows allowed for Export

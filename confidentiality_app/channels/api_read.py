@@ -32,29 +32,54 @@ CHANNEL = "API"
 _SCHEMES = ("token", "bearer", "basic")
 
 
-def integration_request() -> bool:
-	"""This request was authenticated by its Authorization header (API key and secret, or
-	an OAuth bearer token), not by a desk session cookie."""
+def _state() -> dict:
+	"""This request's (or job's) memo: created afresh for each request."""
 	request = getattr(frappe.local, "request", None)
-	if request is None:
-		return False
 	memo = getattr(frappe.local, "confidentiality_api", None)
 	if memo is None or memo.get("request") is not request:
-		header = (request.headers.get("Authorization") or "").strip()
+		header = (request.headers.get("Authorization") or "").strip() if request is not None else ""
 		scheme = header.split(" ", 1)[0].lower() if header else ""
 		memo = {
 			"request": request,
-			"integration": scheme in _SCHEMES,
+			"integration": request is not None and scheme in _SCHEMES,
 			"allowed": {},
 			"reads": {},
 			"single": {},
 		}
 		frappe.local.confidentiality_api = memo
-	return memo["integration"] and getattr(frappe.session, "user", "Guest") not in (None, "Guest")
+	return memo
 
 
-def _state() -> dict:
-	return frappe.local.confidentiality_api
+def integration_request() -> bool:
+	"""This request was authenticated by its Authorization header (API key and secret, or
+	an OAuth bearer token), not by a desk session cookie."""
+	if getattr(frappe.local, "request", None) is None:
+		return False
+	return _state()["integration"] and getattr(frappe.session, "user", "Guest") not in (None, "Guest")
+
+
+def exporting(doctype: str, allowed: set[str]):
+	"""A file export (Data Export tool, Data Import template with data) of `doctype` is
+	being written: its queries see only `allowed` (already decided and logged by the
+	caller). Returns the undo."""
+	state = _state()
+	state["allowed"][doctype] = set(allowed)
+	state["exporting"] = doctype
+
+	def undo():
+		state.pop("exporting", None)
+		state["allowed"].pop(doctype, None)
+
+	return undo
+
+
+def _limited() -> bool:
+	if getattr(frappe.local, "confidentiality_api_counting", False):
+		return False
+	memo = getattr(frappe.local, "confidentiality_api", None)
+	if memo and memo.get("exporting") and memo.get("request") is getattr(frappe.local, "request", None):
+		return True
+	return integration_request()
 
 
 def _allowed(doctype: str) -> set[str]:
@@ -91,18 +116,15 @@ def _protected_parents(child: str) -> list[str]:
 def query_conditions(user=None, doctype=None) -> str:
 	"""permission_query_conditions["*"]: an integration's query of a protected doctype (or
 	of a child table of one) sees only the records allowed for Export."""
-	if (
-		not doctype
-		or not integration_request()
-		or getattr(frappe.local, "confidentiality_api_counting", False)
-	):
+	if not doctype or not _limited():
 		return ""
 	if not gate.active():
 		return ""
 	enforce = gate.mode() == policy.ENFORCE
 	if gate.is_protected(doctype):
 		allowed = _allowed(doctype)
-		_state()["reads"].setdefault(doctype, None)
+		if not _state().get("exporting"):
+			_state()["reads"].setdefault(doctype, None)
 		if not enforce:
 			return ""
 		if not allowed:
@@ -115,7 +137,8 @@ def query_conditions(user=None, doctype=None) -> str:
 		return ""
 	for parent in parents:
 		_allowed(parent)
-		_state()["reads"].setdefault(parent, doctype)
+		if not _state().get("exporting"):
+			_state()["reads"].setdefault(parent, doctype)
 	if not enforce:
 		return ""
 	table = f"`tab{doctype}`"

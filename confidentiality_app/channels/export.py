@@ -21,6 +21,7 @@ import frappe
 from frappe import _
 
 from confidentiality_app import audit, gate, policy
+from confidentiality_app.channels import api_read
 
 EXPORT = "Export"
 CHANNEL = "Export"
@@ -84,17 +85,11 @@ def _tell(user: str, message: str):
 	)
 
 
-@frappe.whitelist()
-def export_query():
-	"""Overrides frappe.desk.reportview.export_query."""
-	from frappe.desk import reportview
-
-	doctype = (frappe.local.form_dict or {}).get("doctype")
-	if not doctype or not gate.active() or not gate.is_protected(doctype):
-		return reportview.export_query()
-	frappe.permissions.can_export(doctype, raise_exception=True)
-
-	names, grouped = _names(doctype)
+def decide_export(doctype: str, names: list[str], action: str, reference: str, grouped: bool = False):
+	"""Decide the records an export would hold (set-based), log one entry with both
+	counts, refuse (raise) when rows would be withheld from a grouped export or the
+	setting refuses partial exports, else tell the user what was withheld. Returns the
+	names allowed to leave."""
 	decisions = gate.decide_rows(doctype, names, EXPORT)
 	mode = gate.mode()
 	withheld = [n for n in names if not policy.apply_mode(decisions[n], mode).proceed]
@@ -106,12 +101,12 @@ def export_query():
 	example = (withheld or monitored or [None])[0]
 	first = decisions[example] if example else None
 	if refuse:
-		summary = _("Export of {0} refused: {1} of {2} rows would be withheld.").format(
-			_(doctype), len(withheld), len(names)
+		summary = _("{0} of {1} refused: {2} of {3} rows would be withheld.").format(
+			_(action), _(doctype), len(withheld), len(names)
 		)
 	else:
-		summary = _("Export of {0}: {1} of {2} rows exported, {3} withheld.").format(
-			_(doctype), len(allowed), len(names), len(withheld)
+		summary = _("{0} of {1}: {2} of {3} rows exported, {4} withheld.").format(
+			_(action), _(doctype), len(allowed), len(names), len(withheld)
 		)
 	if monitored:
 		summary += " " + _("{0} rows would have been withheld (Monitor mode).").format(len(monitored))
@@ -119,12 +114,12 @@ def export_query():
 		listed = ", ".join(withheld[:20]) + (" …" if len(withheld) > 20 else "")
 		summary += " " + _("Withheld: {0}.").format(listed)
 	if first is not None:
-		summary += " " + _("For example: {0}").format(gate.explain(first, doctype, example, EXPORT, "Export"))
+		summary += " " + _("For example: {0}").format(gate.explain(first, doctype, example, EXPORT, action))
 	client = first.client if first is not None and first.client else (None, None)
 	try:
 		audit.append(
 			audit.Entry(
-				action="Export",
+				action=action,
 				channel=CHANNEL,
 				decision="Deny" if withheld or monitored else "Allow",
 				outcome="Blocked"
@@ -132,7 +127,7 @@ def export_query():
 				else ("Withheld" if withheld else ("Monitored" if monitored else "Allowed")),
 				mode=mode,
 				reference_doctype=doctype,
-				reference_name=(frappe.local.form_dict.get("title") or doctype)[:140],
+				reference_name=(reference or doctype)[:140],
 				client_doctype=client[0],
 				client_name=client[1],
 				recipient=policy.EVERYONE,
@@ -159,14 +154,106 @@ def export_query():
 			title=_("Export refused by confidentiality rules"),
 		)
 	if withheld:
-		frappe.local.form_dict["selected_items"] = json.dumps(allowed or [""])
 		_tell(
 			frappe.session.user,
 			frappe.utils.escape_html(summary)
 			+ "<br>"
 			+ _("Record the clients' written consent for Export to include them."),
 		)
-	else:
-		# the rows decided are the rows written: one inserted since is not exported
-		frappe.local.form_dict["selected_items"] = json.dumps(allowed or [""])
+	return allowed
+
+
+@frappe.whitelist()
+def export_query():
+	"""Overrides frappe.desk.reportview.export_query."""
+	from frappe.desk import reportview
+
+	doctype = (frappe.local.form_dict or {}).get("doctype")
+	if not doctype or not gate.active() or not gate.is_protected(doctype):
+		return reportview.export_query()
+	frappe.permissions.can_export(doctype, raise_exception=True)
+
+	names, grouped = _names(doctype)
+	allowed = decide_export(
+		doctype, names, "Export", frappe.local.form_dict.get("title") or doctype, grouped=grouped
+	)
+	# the rows decided are the rows written: one inserted since is not exported
+	frappe.local.form_dict["selected_items"] = json.dumps(allowed or [""])
 	return reportview.export_query()
+
+
+def _matching(doctype: str, filters) -> list[str]:
+	"""The records `filters` match that the user may read (the rows a file export holds)."""
+	return frappe.get_list(
+		doctype,
+		filters=frappe.parse_json(filters) if isinstance(filters, str) else filters,
+		pluck="name",
+		limit_page_length=0,
+		order_by=None,
+	)
+
+
+def _true(value) -> bool:
+	return str(value).strip().lower() in ("1", "true", "yes")
+
+
+@frappe.whitelist()
+def export_data(
+	doctype=None,
+	parent_doctype=None,
+	all_doctypes=True,
+	with_data=False,
+	select_columns=None,
+	file_type="CSV",
+	template=False,
+	filters=None,
+	export_without_column_meta=False,
+):
+	"""Overrides the Data Export tool's frappe.core.doctype.data_export.exporter.export_data:
+	with data, only the records whose clients consented to Export are written."""
+	from frappe.core.doctype.data_export import exporter
+
+	args = dict(
+		doctype=doctype,
+		parent_doctype=parent_doctype,
+		all_doctypes=all_doctypes,
+		with_data=with_data,
+		select_columns=select_columns,
+		file_type=file_type,
+		template=template,
+		filters=filters,
+		export_without_column_meta=export_without_column_meta,
+	)
+	main = doctype[0] if isinstance(doctype, list) else doctype
+	main = parent_doctype or main
+	if not main or not _true(with_data) or not gate.active() or not gate.is_protected(main):
+		return exporter.export_data(**args)
+	allowed = decide_export(main, _matching(main, filters), "Data Export", main)
+	undo = api_read.exporting(main, set(allowed))
+	try:
+		return exporter.export_data(**args)
+	finally:
+		undo()
+
+
+@frappe.whitelist()
+def download_template(doctype, export_fields=None, export_records=None, export_filters=None, file_type="CSV"):
+	"""Overrides Data Import's download_template: a template *with data* is an export."""
+	from frappe.core.doctype.data_import import data_import
+
+	args = dict(
+		doctype=doctype,
+		export_fields=export_fields,
+		export_records=export_records,
+		export_filters=export_filters,
+		file_type=file_type,
+	)
+	if export_records == "blank_template" or not gate.active() or not gate.is_protected(doctype):
+		return data_import.download_template(**args)
+	names = _matching(doctype, export_filters)
+	allowed = decide_export(doctype, names, "Data Import template", doctype)
+	undo = api_read.exporting(doctype, set(allowed))
+	try:
+		return data_import.download_template(**args)
+	finally:
+		undo()

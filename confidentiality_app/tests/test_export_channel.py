@@ -277,3 +277,64 @@ class TestExportDecision(ConfidentialityTestCase):
 		self.assertIn(lead.name, self.export_in_process([lead.name]))
 		(entry,) = export_entries(user="Administrator")
 		self.assertEqual((entry["outcome"], entry["decision"]), ("Monitored", "Deny"))
+
+
+class TestFileExportTools(TestExportOverHTTP):
+	"""The Data Export tool and Data Import's template with data, over real HTTP."""
+
+	def test_data_export_tool_writes_only_consented_records(self):
+		open_, closed = self.leads(["Export"], None)
+		response = self.session.post(
+			f"{self.live.url}/api/method/frappe.core.doctype.data_export.exporter.export_data",
+			data={
+				"doctype": "Lead",
+				"select_columns": json.dumps({"Lead": ["name", "email_id", "last_name"]}),
+				"filters": json.dumps({"last_name": ["like", f"Export {self.tag}%"]}),
+				"file_type": "CSV",
+				"template": "true",
+				"with_data": "1",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		text = response.content.decode("utf-8")
+		self.assertIn(open_.email_id, text)
+		self.assertNotIn(closed.email_id, text)
+		self.assertNotIn(closed.name, text)
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user, action="Data Export")
+		self.assertEqual((entry["outcome"], entry["basis"]), ("Withheld", "exported=1 withheld=1 of=2"))
+
+	def test_data_import_template_with_data_writes_only_consented_records(self):
+		open_, closed = self.leads(["Export"], None)
+		response = self.session.post(
+			f"{self.live.url}/api/method/frappe.core.doctype.data_import.data_import.download_template",
+			data={
+				"doctype": "Lead",
+				"export_fields": json.dumps({"Lead": ["name", "email_id", "last_name"]}),
+				"export_records": "by_filter",
+				"export_filters": json.dumps({"last_name": ["like", f"Export {self.tag}%"]}),
+				"file_type": "CSV",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		text = response.content.decode("utf-8")
+		self.assertIn(open_.email_id, text)
+		self.assertNotIn(closed.email_id, text)
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user, action="Data Import template")
+		self.assertEqual(entry["basis"], "exported=1 withheld=1 of=2")
+
+	def test_a_blank_template_is_not_an_export(self):
+		(closed,) = self.leads(None)
+		response = self.session.post(
+			f"{self.live.url}/api/method/frappe.core.doctype.data_import.data_import.download_template",
+			data={
+				"doctype": "Lead",
+				"export_fields": json.dumps({"Lead": ["name", "email_id"]}),
+				"export_records": "blank_template",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertNotIn(closed.email_id, response.content.decode("utf-8"))
+		frappe.db.rollback()
+		self.assertEqual(export_entries(user=self.user, action="Data Import template"), [])
