@@ -428,13 +428,15 @@ def covered_by(party: tuple[str, str]) -> list[tuple[str, str]]:
 	return seen
 
 
-def covered_records(parties, only: str | None = None) -> dict[str, set[str] | None]:
+def covered_records(parties, only: str | None = None, expanded: bool = False) -> dict[str, set[str] | None]:
 	"""{doctype: {names}} of protected records that name a client covered by consents
 	recorded on `parties`: the records whose decisions may change with those consents.
 	None for a doctype whose rule cannot be resolved: every record of it must be re-checked.
-	`only`: just this doctype."""
+	`only`: just this doctype. `expanded`: `parties` already holds every record they cover."""
 	covered: list[tuple[str, str]] = []
-	for party in parties:
+	if expanded:
+		covered = list(dict.fromkeys(tuple(p) for p in parties))
+	for party in () if expanded else parties:
 		for p in covered_by(tuple(party)):
 			if p not in covered:
 				covered.append(p)

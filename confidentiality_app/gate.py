@@ -147,9 +147,7 @@ def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]
 		return {n: policy.Decision(True, policy.NOT_PROTECTED) for n in names}
 	try:
 		per_row = clients.clients_of_rows(doctype, names)
-		covered: set[tuple[str, str]] = set()
-		for party in consents.parties_with_purpose(purpose):
-			covered.update(clients.covered_by(party))
+		covered = covered_parties(purpose)
 		wanted = {p for parties in per_row.values() for p in parties if p in covered}
 		known = facts.facts_of(sorted(wanted)) if wanted else {}
 		optional = clients.client_optional(doctype)
@@ -179,6 +177,47 @@ def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]
 		return {n: failed for n in names}
 
 
+COVERED_TTL = 60
+
+
+def covered_parties(purpose: str) -> set[tuple[str, str]]:
+	"""Every client record that some submitted consent with `purpose` covers (the consent's
+	party and the records of the same person): the only clients a set-based decision can
+	allow. Cached in Redis under the facts epoch (any consent or identity change makes it
+	stale) for COVERED_TTL seconds. A stale set can only hold too many clients (each is
+	still decided on its own facts), or miss one consented since (refused: fail closed)
+	until the epoch moves or the entry expires. Not cached by a transaction that changed
+	facts itself."""
+	import json
+
+	import redis
+
+	key = frappe.cache.make_key(f"confidentiality_app:covered:{purpose}")
+	epoch = None
+	try:
+		epoch, raw = redis.Redis.mget(frappe.cache, [frappe.cache.make_key(facts._EPOCH), key])
+		if raw is not None and not facts._dirty():
+			cached = json.loads(raw)
+			if cached.get("epoch") == int(epoch or 0):
+				return {tuple(p) for p in cached["parties"]}
+	except redis.exceptions.RedisError:
+		epoch = None
+	covered: set[tuple[str, str]] = set()
+	for party in consents.parties_with_purpose(purpose):
+		covered.update(clients.covered_by(party))
+	if not facts._dirty():
+		try:
+			redis.Redis.set(
+				frappe.cache,
+				key,
+				json.dumps({"epoch": int(epoch or 0), "parties": sorted(covered)}),
+				ex=COVERED_TTL,
+			)
+		except redis.exceptions.RedisError:
+			pass
+	return covered
+
+
 def allowed_rows(doctype: str, purpose: str) -> set[str]:
 	"""Every record of `doctype` that may leave for `purpose` (an API client's bulk read is
 	limited to these), set-based: the records of the clients any consent with `purpose`
@@ -191,9 +230,11 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 		if clients.client_optional(doctype):
 			candidates = None
 		else:
-			parties = consents.parties_with_purpose(purpose)
+			parties = covered_parties(purpose)
 			candidates = (
-				clients.covered_records(parties, only=doctype).get(doctype, set()) if parties else set()
+				clients.covered_records(parties, only=doctype, expanded=True).get(doctype, set())
+				if parties
+				else set()
 			)
 		if candidates is None:
 			candidates = frappe.get_all(doctype, pluck="name", order_by=None)
