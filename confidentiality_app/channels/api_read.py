@@ -187,28 +187,33 @@ def _returned(doctype: str) -> int | None:
 	return None
 
 
-def _matching(doctype: str, through: str | None) -> set[str] | None:
-	"""The records the request's filters match without the Export limit (for the log's
-	count of withheld rows); None when they cannot be worked out."""
+def _withheld(doctype: str, through: str | None) -> int | None:
+	"""How many records the request's filters match that the Export limit kept out (for
+	the log): two counts, with and without the limit. None when they cannot be worked
+	out."""
 	form = frappe.local.form_dict or {}
 	if through:
 		return None
-	try:
-		frappe.local.confidentiality_api_counting = True
-		return set(
-			frappe.get_list(
+
+	def count(limited: bool) -> int:
+		frappe.local.confidentiality_api_counting = not limited
+		try:
+			rows = frappe.get_list(
 				doctype,
 				filters=form.get("filters"),
 				or_filters=form.get("or_filters"),
-				pluck="name",
-				limit_page_length=0,
+				fields=[f"count(`tab{doctype}`.`name`) as total"],
 				order_by=None,
+				limit_page_length=0,
 			)
-		)
+			return int(rows[0].total if rows else 0)
+		finally:
+			frappe.local.confidentiality_api_counting = False
+
+	try:
+		return max(0, count(False) - count(True))
 	except Exception:
 		return None
-	finally:
-		frappe.local.confidentiality_api_counting = False
 
 
 def after_request(response=None, request=None):
@@ -221,8 +226,7 @@ def after_request(response=None, request=None):
 	enforce = gate.mode() == policy.ENFORCE
 	for doctype, through in memo["reads"].items():
 		allowed = memo["allowed"].get(doctype, set())
-		matching = _matching(doctype, through)
-		withheld = len(matching - allowed) if matching is not None else None
+		withheld = _withheld(doctype, through)
 		returned = _returned(doctype)
 		what = _("{0} (through {1})").format(_(doctype), _(through)) if through else _(doctype)
 		counts = _("{0} rows returned").format(returned if returned is not None else "?")
