@@ -120,7 +120,8 @@ def query_conditions(user=None, doctype=None) -> str:
 		return ""
 	if not gate.active():
 		return ""
-	enforce = gate.mode() == policy.ENFORCE
+	# Monitor mode limits nothing, except the log's own count of what it would withhold
+	enforce = gate.mode() == policy.ENFORCE or getattr(frappe.local, "confidentiality_api_force", False)
 	if gate.is_protected(doctype):
 		allowed = _allowed(doctype)
 		if not _state().get("exporting"):
@@ -197,6 +198,7 @@ def _withheld(doctype: str, through: str | None) -> int | None:
 
 	def count(limited: bool) -> int:
 		frappe.local.confidentiality_api_counting = not limited
+		frappe.local.confidentiality_api_force = limited
 		try:
 			rows = frappe.get_list(
 				doctype,
@@ -209,6 +211,7 @@ def _withheld(doctype: str, through: str | None) -> int | None:
 			return int(rows[0].total if rows else 0)
 		finally:
 			frappe.local.confidentiality_api_counting = False
+			frappe.local.confidentiality_api_force = False
 
 	try:
 		return max(0, count(False) - count(True))
