@@ -148,6 +148,9 @@ override_doctype_class = {
 	"Email Queue": "confidentiality_app.channels.email.GatedEmailQueue",
 	# Slack, from a Notification: posted straight to a webhook, decided when it fires
 	"Notification": "confidentiality_app.channels.email.GatedNotification",
+	# Auto Email Report: the report's rows are screened for Export before they are mailed
+	"Auto Email Report": "confidentiality_app.channels.report.GatedAutoEmailReport",
+	"Report": "confidentiality_app.channels.report.GatedReport",
 }
 
 # When a consent is withdrawn, expires or is superseded, each channel re-decides what it

@@ -316,3 +316,35 @@ def download_attachment(dn):
 	frappe.local.response.filename = file_name[:-3]
 	frappe.local.response.filecontent = json.dumps(decided, default=str).encode()
 	frappe.local.response.type = "binary"
+
+
+# --------------------------------------------------------------------------- Auto Email Report
+# An Auto Email Report mails a report's rows (HTML table, XLSX or CSV) on a schedule or by
+# "Send Now": the rows are screened as an export is, before the file or table is made.
+from frappe.core.doctype.report.report import Report  # noqa: E402
+from frappe.email.doctype.auto_email_report.auto_email_report import AutoEmailReport  # noqa: E402
+
+
+class GatedReport(Report):
+	"""hooks.py override_doctype_class["Report"]: Frappe's Report; while an Auto Email
+	Report is being made, its rows are screened."""
+
+	def get_data(self, *args, **kwargs):
+		columns, result = super().get_data(*args, **kwargs)
+		mailing = getattr(frappe.local, "confidentiality_auto_email_report", None)
+		if not mailing or not gate.active():
+			return columns, result
+		decided = _decide(self, {"columns": columns, "result": result}, "Auto Email Report")
+		return columns, decided["result"]
+
+
+class GatedAutoEmailReport(AutoEmailReport):
+	"""hooks.py override_doctype_class["Auto Email Report"]: the report's rows are screened
+	for Export before they are mailed (scheduler, Send Now, download)."""
+
+	def get_report_content(self):
+		frappe.local.confidentiality_auto_email_report = self.name
+		try:
+			return super().get_report_content()
+		finally:
+			frappe.local.confidentiality_auto_email_report = None

@@ -176,3 +176,49 @@ class TestReports(ConfidentialityTestCase):
 	def _drop_prepared(name):
 		frappe.delete_doc("Prepared Report", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+	def auto_email_report(self, fmt):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Auto Email Report",
+				"report": self.linked,
+				"user": self.user,
+				"email_to": self.user,
+				"format": fmt,
+				"frequency": "Daily",
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
+
+		def drop():
+			frappe.delete_doc("Auto Email Report", doc.name, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
+		self.addCleanup(drop)
+		return doc
+
+	def test_an_auto_email_reports_rows_are_screened(self):
+		open_, closed = self.leads(["Export"], None)
+		csv_report = self.auto_email_report("CSV")
+		content = csv_report.get_report_content()
+		content = content.decode() if isinstance(content, bytes) else content
+		self.assertIn(open_.email_id, content)
+		self.assertNotIn(closed.email_id, content)
+
+		from confidentiality_app.tests import mail
+
+		sink = mail.SMTPSink()
+		mail.use_sink(sink)
+		try:
+			self.auto_email_report("HTML").send()
+			frappe.db.commit()
+			mail.flush()
+			(received,) = sink.to(self.user)
+		finally:
+			sink.stop()
+			mail.drop_sink()
+		self.assertIn(open_.email_id, received.text)
+		self.assertNotIn(closed.email_id, received.text)
+		entries = [e for e in report_entries() if e["action"] == "Auto Email Report"]
+		self.assertEqual(len(entries), 2, entries)
+		self.assertTrue(all(e["outcome"] == "Withheld" for e in entries))
