@@ -112,6 +112,8 @@ override_whitelisted_methods = {
 	"frappe.utils.print_format.download_pdf": "confidentiality_app.channels.print.download_pdf",
 	"frappe.utils.print_format.download_multi_pdf": "confidentiality_app.channels.print.download_multi_pdf",
 	"frappe.utils.print_format.download_multi_pdf_async": "confidentiality_app.channels.print.download_multi_pdf_async",
+	# a report or list printed from the browser's HTML: the clients it names by address
+	"frappe.utils.print_format.report_to_pdf": "confidentiality_app.channels.print.report_to_pdf",
 	# Export: the list and report view's Export decides every row at once (set-based) and
 	# writes only the rows whose clients consented to Export; the user is told the rest.
 	"frappe.desk.reportview.export_query": "confidentiality_app.channels.export.export_query",

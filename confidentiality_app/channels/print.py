@@ -166,3 +166,40 @@ def download_multi_pdf_async(doctype, name, format=None, no_letterhead=False, le
 	return print_format.download_multi_pdf_async(
 		_parsed(doctype), name, format, no_letterhead, letterhead, options
 	)
+
+
+@frappe.whitelist()
+def report_to_pdf(html, orientation="Landscape"):
+	"""Overrides frappe.utils.print_format.report_to_pdf, which turns HTML the browser sends
+	(a report or list on screen) into a PDF: the HTML names no record, so the clients it
+	names by address are decided, all at once, for Print. Any refused, no PDF."""
+	from frappe.utils import print_format
+
+	if gate.active():
+		from confidentiality_app import clients
+
+		plain = frappe.utils.strip_html(html or "")
+		addresses = set(clients.ADDRESS.findall(html or "")) | set(clients.ADDRESS.findall(plain))
+		# a colleague named in the report (an owner, an assignee) is not a client
+		colleagues = set(clients.desk_users(addresses, remember=False))
+		found = [
+			record
+			for record, address in clients.records_with_addresses(addresses)
+			if address not in colleagues
+		]
+		records = [(dt, dn, None) for dt, dn in dict.fromkeys(found) if gate.is_protected(dt)]
+		if records:
+			# the entry names the client who decides it (the refused one, if any)
+			decision, _parties = gate.evaluate_records(records, PRINT)
+			reference = decision.client or records[0][:2]
+			verdict = gate.check(
+				reference[0],
+				reference[1],
+				PRINT,
+				channel=CHANNEL,
+				action="Report PDF",
+				records=records,
+			)
+			if not verdict.proceed:
+				return _refuse([verdict], 1)
+	return print_format.report_to_pdf(html, orientation=orientation)

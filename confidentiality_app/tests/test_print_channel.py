@@ -94,6 +94,46 @@ class TestPrintOverHTTP(ConfidentialityTestCase):
 		self.assertTrue("do not include purpose Print" in response.text, response.text[:200])
 		self.assertTrue("Record Consent" in response.text, response.text[:200])
 
+	def report_pdf(self, *leads):
+		rows = "".join(
+			f"<tr><td>{lead.name}</td><td>{lead.email_id}</td><td>{self.user}</td></tr>" for lead in leads
+		)
+		return self.session.post(
+			f"{self.live.url}/api/method/frappe.utils.print_format.report_to_pdf",
+			data={"html": f"<h1>Leads</h1><table>{rows}</table>", "orientation": "Landscape"},
+			headers={"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"},
+		)
+
+	def test_a_report_pdf_naming_a_client_without_print_consent_is_refused(self):
+		closed, open_ = self.lead(), self.lead(["Print"])
+		response = self.report_pdf(open_, closed)
+		self.assertEqual(response.status_code, 403, response.text[:300])
+		self.assertFalse(response.content.startswith(b"%PDF"))
+		self.assertIn("no consent for purpose Print", response.text[:3000])
+		frappe.db.rollback()
+		from confidentiality_app.tests import utils
+
+		audit.seal()
+		(entry,) = audit.entries(
+			{"channel": "Print", "action": "Report PDF", "user": self.user}, since=utils._log_mark
+		)
+		# the client refused: the Lead, or the Contact ERPNext made for it (the same person)
+		same_person = {closed.name} | set(
+			frappe.get_all(
+				"Dynamic Link",
+				{"link_doctype": "Lead", "link_name": closed.name, "parenttype": "Contact"},
+				pluck="parent",
+			)
+		)
+		self.assertIn(entry["reference_name"], same_person)
+		self.assertEqual(entry["outcome"], "Blocked")
+
+	def test_a_report_pdf_naming_consented_clients_and_colleagues_is_made(self):
+		open_ = self.lead(["Print"])
+		response = self.report_pdf(open_)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertTrue(response.content.startswith(b"%PDF"))
+
 	def test_a_print_consent_naming_recipients_does_not_cover_a_print(self):
 		lead = make_lead()
 		consent("Lead", lead.name, ["Print"], recipients=["sponsor@elsewhere.example"])
