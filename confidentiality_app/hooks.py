@@ -121,6 +121,8 @@ override_whitelisted_methods = {
 	# written with the export's queries limited to the rows allowed
 	"frappe.core.doctype.data_export.exporter.export_data": "confidentiality_app.channels.export.export_data",
 	"frappe.core.doctype.data_import.data_import.download_template": "confidentiality_app.channels.export.download_template",
+	# files attached to protected records, downloaded as a zip: only those of consented records
+	"frappe.core.api.file.zip_files": "confidentiality_app.channels.export.zip_files",
 	# Query and script reports: rows are screened by the protected records their Link
 	# columns name (set-based); the Export file, a prepared report's download and an
 	# integration's run hold only rows allowed for Export

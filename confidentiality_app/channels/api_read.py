@@ -156,8 +156,16 @@ def query_conditions(user=None, doctype=None) -> str:
 def has_permission(doc, ptype=None, user=None, debug=False):
 	"""has_permission["*"]: an integration reading one protected record needs Export
 	consent for it. None (no opinion) for everything else."""
-	if ptype != "read" or not integration_request() or not gate.active():
+	if ptype not in ("read", "select") or not integration_request() or not gate.active():
 		return None
+	if doc.doctype == "File" and doc.get("attached_to_doctype") and doc.get("attached_to_name"):
+		# a private file of a protected record is that record's data (Frappe lets the
+		# file's owner and Administrator have it whatever the record says)
+		if not gate.is_protected(doc.attached_to_doctype):
+			return None
+		if not frappe.db.exists(doc.attached_to_doctype, doc.attached_to_name):
+			return False
+		doc = frappe.get_doc(doc.attached_to_doctype, doc.attached_to_name)
 	if not gate.is_protected(doc.doctype) or not doc.name:
 		return None
 	single = _state()["single"]
@@ -219,12 +227,98 @@ def _withheld(doctype: str, through: str | None) -> int | None:
 		return None
 
 
-def after_request(response=None, request=None):
-	"""after_request: one log entry per protected doctype an integration read in bulk."""
-	memo = getattr(frappe.local, "confidentiality_api", None)
-	if not memo or not memo.get("integration") or not memo.get("reads"):
+def _single_record(payload) -> tuple[str, str] | None:
+	"""The protected record a response carries whole (a document, or its dict), if any."""
+	from frappe.model.document import Document
+
+	if isinstance(payload, Document):
+		doctype, name = payload.doctype, payload.name
+	elif isinstance(payload, dict):
+		doctype, name = payload.get("doctype"), payload.get("name")
+	else:
+		return None
+	if isinstance(doctype, str) and name and gate.is_protected(doctype):
+		return doctype, str(name)
+	return None
+
+
+def _private_file_record() -> tuple[str, str] | None:
+	"""A private file downloaded (/private/files/..., download_file) that is data of a
+	protected record only: that record (the first refused, if several). Files with the
+	same content share a URL: if any of its attachments is not protected, None."""
+	request = frappe.local.request
+	path = request.path if request.path.startswith("/private/files/") else None
+	if path is None and (frappe.local.form_dict or {}).get("cmd", "").endswith("download_file"):
+		path = frappe.local.form_dict.get("file_url")
+	if (
+		not path
+		or frappe.local.response.get("type") not in ("download", None)
+		and not request.path.startswith("/private/")
+	):
+		return None
+	rows = frappe.get_all(
+		"File", filters={"file_url": path}, fields=["attached_to_doctype", "attached_to_name"]
+	)
+	records = [(r.attached_to_doctype, r.attached_to_name) for r in rows]
+	if not records or any(not (dt and dn and gate.is_protected(dt)) for dt, dn in records):
+		return None
+	for record in records:
+		decision, _parties = gate.evaluate(record[0], record[1], EXPORT)
+		if decision.allowed:
+			return None
+	return records[0]
+
+
+def _backstop(response) -> None:
+	"""A whole protected record on its way to an integration that no decision saw: Frappe
+	answers Administrator before any permission hook (`frappe.has_permission` returns True
+	first), so /api/resource/<dt>/<name>, frappe.client.get... are decided here, on the
+	response itself; refused, the response becomes the refusal."""
+	payload = frappe.local.response.get("data", frappe.local.response.get("message"))
+	record = _single_record(payload) or _private_file_record()
+	if record is None or response is None:
 		return
-	if memo.get("request") is not getattr(frappe.local, "request", None):
+	single = _state()["single"]
+	if record not in single:
+		verdict = gate.check(
+			record[0], record[1], EXPORT, channel=CHANNEL, action="API read", recipient_label=policy.EVERYONE
+		)
+		single[record] = verdict.proceed
+		message = verdict.message
+	else:
+		message = _("API read of {0} {1} is refused by confidentiality rules.").format(
+			_(record[0]), record[1]
+		)
+	if single[record]:
+		return
+	import json as _json
+
+	response.status_code = 403
+	response.mimetype = "application/json"
+	response.set_data(
+		_json.dumps(
+			{
+				"exc_type": "ConfidentialityBlocked",
+				"exception": f"confidentiality_app.gate.ConfidentialityBlocked: {message}",
+			}
+		)
+	)
+
+
+def after_request(response=None, request=None):
+	"""after_request: an integration's response decided (a whole record no hook saw), then
+	one log entry per protected doctype it read in bulk."""
+	if getattr(frappe.local, "request", None) is None or not integration_request() or not gate.active():
+		return
+	memo = _state()
+	try:
+		_backstop(response)
+	except Exception:
+		frappe.log_error(title="Confidentiality: API read decision failed")
+		if response is not None:
+			response.status_code = 403
+			response.set_data(b'{"exc_type": "ConfidentialityBlocked"}')
+	if not memo.get("reads"):
 		return
 	enforce = gate.mode() == policy.ENFORCE
 	for doctype, through in memo["reads"].items():

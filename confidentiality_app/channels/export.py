@@ -257,3 +257,36 @@ def download_template(doctype, export_fields=None, export_records=None, export_f
 		return data_import.download_template(**args)
 	finally:
 		undo()
+
+
+@frappe.whitelist()
+def zip_files(files: str):
+	"""Overrides frappe.core.api.file.zip_files: files attached to protected records are an
+	export of those records; the zip holds only the files whose records' clients consented
+	to Export (decided set-based per doctype), the user is told the rest, one log entry."""
+	from frappe.core.api import file as file_api
+
+	if not gate.active():
+		return file_api.zip_files(files)
+	names = frappe.parse_json(files) or []
+	rows = frappe.get_all(
+		"File",
+		filters={"name": ["in", [n for n in names if isinstance(n, str)]]},
+		fields=["name", "attached_to_doctype", "attached_to_name"],
+	)
+	by_doctype: dict[str, list[str]] = {}
+	for row in rows:
+		if row.attached_to_doctype and row.attached_to_name and gate.is_protected(row.attached_to_doctype):
+			by_doctype.setdefault(row.attached_to_doctype, []).append(row.attached_to_name)
+	allowed_records: set[tuple[str, str]] = set()
+	for doctype, records in by_doctype.items():
+		allowed_records.update(
+			(doctype, n) for n in decide_export(doctype, records, "File download", "files.zip")
+		)
+	keep = [
+		row.name
+		for row in rows
+		if row.attached_to_doctype not in by_doctype
+		or (row.attached_to_doctype, row.attached_to_name) in allowed_records
+	]
+	return file_api.zip_files(json.dumps(keep))

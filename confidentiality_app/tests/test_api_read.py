@@ -230,3 +230,55 @@ class TestAPIReads(ConfidentialityTestCase):
 		(entry,) = self.entries()
 		self.assertEqual(entry["outcome"], "Monitored")
 		self.assertTrue(entry["basis"].startswith("returned=2 withheld=1 "), entry["basis"])
+
+	def test_administrators_integration_reading_one_record_is_decided(self):
+		"""Frappe answers Administrator before any permission hook: the response is decided."""
+		open_, closed = self.leads(["Export"], None)
+		for path in (f"/api/resource/Lead/{closed.name}", f"/api/v2/document/Lead/{closed.name}"):
+			with self.subTest(path):
+				refused = self.get(self.admin, path)
+				self.assertEqual(refused.status_code, 403, refused.text[:300])
+				self.assertNotIn(closed.email_id, refused.text)
+		rpc = self.get(self.admin, "/api/method/frappe.client.get", doctype="Lead", name=closed.name)
+		self.assertEqual(rpc.status_code, 403, rpc.text[:300])
+		self.assertNotIn(closed.email_id, rpc.text)
+		allowed = self.get(self.admin, f"/api/resource/Lead/{open_.name}")
+		self.assertEqual(allowed.status_code, 200, allowed.text[:300])
+		self.assertEqual(allowed.json()["data"]["email_id"], open_.email_id)
+		frappe.db.rollback()
+		refusals = [e for e in api_entries(user="Administrator") if e["outcome"] == "Blocked"]
+		self.assertEqual({e["reference_name"] for e in refusals}, {closed.name})
+
+	def test_a_private_file_of_a_record_is_that_records_data(self):
+		open_, closed = self.leads(["Export"], None)
+
+		def private_file(lead):
+			# unique content: Frappe gives files with the same content the same URL
+			return (
+				frappe.get_doc(
+					{
+						"doctype": "File",
+						"file_name": f"notes-{random_string(6)}.txt",
+						"content": f"I consent. Session notes of {lead.name}".encode(),
+						"attached_to_doctype": "Lead",
+						"attached_to_name": lead.name,
+						"is_private": 1,
+					}
+				)
+				.insert(ignore_permissions=True)
+				.file_url
+			)
+
+		urls = {lead.name: private_file(lead) for lead in (open_, closed)}
+		frappe.db.commit()
+		for session in (self.integration, self.admin):
+			refused = session.get(f"{self.live.url}{urls[closed.name]}")
+			self.assertEqual(refused.status_code, 403, refused.text[:300])
+			self.assertNotIn("I consent", refused.text)
+			by_method = self.get(
+				session, "/api/method/frappe.core.doctype.file.file.download_file", file_url=urls[closed.name]
+			)
+			self.assertNotIn("I consent", by_method.text)
+			allowed = session.get(f"{self.live.url}{urls[open_.name]}")
+			self.assertEqual(allowed.status_code, 200, allowed.text[:300])
+			self.assertIn(b"I consent", allowed.content)
