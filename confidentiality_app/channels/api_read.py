@@ -250,11 +250,7 @@ def _private_file_record() -> tuple[str, str] | None:
 	path = request.path if request.path.startswith("/private/files/") else None
 	if path is None and (frappe.local.form_dict or {}).get("cmd", "").endswith("download_file"):
 		path = frappe.local.form_dict.get("file_url")
-	if (
-		not path
-		or frappe.local.response.get("type") not in ("download", None)
-		and not request.path.startswith("/private/")
-	):
+	if not path:
 		return None
 	rows = frappe.get_all(
 		"File", filters={"file_url": path}, fields=["attached_to_doctype", "attached_to_name"]
