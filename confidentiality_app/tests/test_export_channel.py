@@ -54,7 +54,9 @@ class Realtime:
 		self.pubsub.close()
 
 
-class TestExportOverHTTP(ConfidentialityTestCase):
+class ExportOverHTTP(ConfidentialityTestCase):
+	"""A Sales Manager's desk session over real HTTP (no tests of its own)."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -99,6 +101,8 @@ class TestExportOverHTTP(ConfidentialityTestCase):
 	def csv_rows(response) -> list[list[str]]:
 		return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))[1:]
 
+
+class TestExportOverHTTP(ExportOverHTTP):
 	def test_only_consented_rows_leave_and_the_user_is_told(self):
 		open_, closed, wrong = self.leads(["Export"], None, ["Print", "Email"])
 		realtime = Realtime()
@@ -279,7 +283,7 @@ class TestExportDecision(ConfidentialityTestCase):
 		self.assertEqual((entry["outcome"], entry["decision"]), ("Monitored", "Deny"))
 
 
-class TestFileExportTools(TestExportOverHTTP):
+class TestFileExportTools(ExportOverHTTP):
 	"""The Data Export tool and Data Import's template with data, over real HTTP."""
 
 	def test_data_export_tool_writes_only_consented_records(self):
@@ -338,3 +342,31 @@ class TestFileExportTools(TestExportOverHTTP):
 		self.assertNotIn(closed.email_id, response.content.decode("utf-8"))
 		frappe.db.rollback()
 		self.assertEqual(export_entries(user=self.user, action="Data Import template"), [])
+
+	def test_a_zip_of_attachments_holds_only_files_of_consented_records(self):
+		import zipfile
+
+		open_, closed = self.leads(["Export"], None)
+		files = {}
+		for lead in (open_, closed):
+			files[lead.name] = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"notes-{random_string(6)}.txt",
+					"content": f"Session notes of {lead.name}".encode(),
+					"attached_to_doctype": "Lead",
+					"attached_to_name": lead.name,
+					"is_private": 1,
+				}
+			).insert(ignore_permissions=True)
+		frappe.db.commit()
+		response = self.session.post(
+			f"{self.live.url}/api/method/frappe.core.api.file.zip_files",
+			data={"files": json.dumps([f.name for f in files.values()])},
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		archive = zipfile.ZipFile(io.BytesIO(response.content))
+		self.assertEqual(archive.namelist(), [files[open_.name].file_name])
+		frappe.db.rollback()
+		(entry,) = export_entries(user=self.user, action="File download")
+		self.assertEqual(entry["basis"], "exported=1 withheld=1 of=2")
