@@ -282,3 +282,15 @@ class TestAPIReads(ConfidentialityTestCase):
 			allowed = session.get(f"{self.live.url}{urls[open_.name]}")
 			self.assertEqual(allowed.status_code, 200, allowed.text[:300])
 			self.assertIn(b"I consent", allowed.content)
+
+	def test_an_integrations_write_is_answered_without_the_records_data(self):
+		(closed,) = self.leads(None)
+		response = self.integration.put(
+			f"{self.live.url}/api/resource/Lead/{closed.name}", json={"job_title": "Updated by sync"}
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertEqual(response.json()["data"], {"doctype": "Lead", "name": closed.name})
+		self.assertNotIn(closed.email_id, response.text)
+		self.assertIn("purpose Export", response.json()["confidentiality"])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Lead", closed.name, "job_title"), "Updated by sync")
