@@ -169,8 +169,11 @@ confidentiality_consent_lost = [
 # release it when the request or job ends.
 # ---------------------------------------------------------------------------
 after_request = [
-	# one log entry per integration request that read protected records, with its counts
+	# one log entry per integration request that read protected records, with its counts;
+	# a whole protected record in an integration's response is decided on the response
 	"confidentiality_app.channels.api_read.after_request",
+	# a prepared report's stored result fetched by its file URL (not screened) is refused
+	"confidentiality_app.channels.report.raw_prepared_report",
 	"confidentiality_app.audit.close_connection",
 ]
 after_job = ["confidentiality_app.audit.close_connection"]

@@ -248,7 +248,7 @@ def _private_file_record() -> tuple[str, str] | None:
 	same content share a URL: if any of its attachments is not protected, None."""
 	request = frappe.local.request
 	path = request.path if request.path.startswith("/private/files/") else None
-	if path is None and (frappe.local.form_dict or {}).get("cmd", "").endswith("download_file"):
+	if path is None and ((frappe.local.form_dict or {}).get("cmd") or "").endswith("download_file"):
 		path = frappe.local.form_dict.get("file_url")
 	if not path:
 		return None
@@ -313,7 +313,9 @@ def _backstop(response) -> None:
 def after_request(response=None, request=None):
 	"""after_request: an integration's response decided (a whole record no hook saw), then
 	one log entry per protected doctype it read in bulk."""
-	if getattr(frappe.local, "request", None) is None or not integration_request() or not gate.active():
+	if getattr(frappe.local, "request", None) is None or not gate.active():
+		return
+	if not integration_request():
 		return
 	memo = _state()
 	try:

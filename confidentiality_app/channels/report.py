@@ -318,6 +318,56 @@ def download_attachment(dn):
 	frappe.local.response.type = "binary"
 
 
+def raw_prepared_report(response=None, request=None) -> None:
+	"""A prepared report's stored result fetched by its file URL would skip the screening
+	of its rows (`report.download_attachment` screens them; Frappe's desk uses that, never
+	the URL): refused for everyone, Administrator included, and logged."""
+	request = getattr(frappe.local, "request", None)
+	if request is None or not gate.active() or getattr(frappe.session, "user", "Guest") in (None, "Guest"):
+		return
+	path = request.path if request.path.startswith("/private/files/") else None
+	if path is None and ((frappe.local.form_dict or {}).get("cmd") or "").endswith("download_file"):
+		path = frappe.local.form_dict.get("file_url")
+	if not path or response is None or response.status_code >= 400:
+		return
+	try:
+		reports = frappe.get_all(
+			"File",
+			filters={"file_url": path, "attached_to_doctype": "Prepared Report"},
+			pluck="attached_to_name",
+		)
+	except Exception:
+		frappe.log_error(title="Confidentiality: prepared report check failed")
+		reports = ["?"]
+	if not reports:
+		return
+	message = _(
+		"A prepared report's result is downloaded with its Download button, which leaves out the rows of clients who have not consented to Export; its file cannot be fetched directly."
+	)
+	try:
+		audit.append(
+			audit.Entry(
+				action="Prepared report file",
+				channel="Export",
+				decision="Deny",
+				outcome="Blocked",
+				mode=gate.mode(),
+				reference_doctype="Prepared Report",
+				reference_name=reports[0],
+				recipient=policy.EVERYONE,
+				reason=message,
+				basis="raw file URL",
+			)
+		)
+	except audit.LogUnavailable:
+		frappe.log_error(title="Confidentiality: log unavailable")
+	import json as _json
+
+	response.status_code = 403
+	response.mimetype = "application/json"
+	response.set_data(_json.dumps({"exc_type": "ConfidentialityBlocked", "exception": message}))
+
+
 # --------------------------------------------------------------------------- Auto Email Report
 # An Auto Email Report mails a report's rows (HTML table, XLSX or CSV) on a schedule or by
 # "Send Now": the rows are screened as an export is, before the file or table is made.

@@ -171,6 +171,15 @@ class TestReports(ConfidentialityTestCase):
 		self.assertEqual(response.status_code, 200, response.text[:300])
 		self.assertIn(open_.email_id, response.text)
 		self.assertNotIn(closed.email_id, response.text)
+		# its stored file, fetched by URL, would skip the screening: refused
+		(url,) = frappe.get_all(
+			"File",
+			{"attached_to_doctype": "Prepared Report", "attached_to_name": prepared.name},
+			pluck="file_url",
+		)
+		raw = self.desk.get(f"{self.live.url}{url}")
+		self.assertEqual(raw.status_code, 403, raw.text[:200])
+		self.assertNotIn(b"CRM-LEAD", raw.content)
 
 	@staticmethod
 	def _drop_prepared(name):
