@@ -10,7 +10,10 @@ query to the records whose clients consented to Export, decided set-based
 (`gate.allowed_rows`: the clients any Export consent covers are the only candidates,
 whatever the number of records). A child table of a protected doctype (`Contact Email`,
 `Dynamic Link`) is limited through its parent. A single record (`/api/resource/<dt>/<name>`,
-`frappe.client.get`, `getdoc`) is decided by `has_permission["*"]`: refused, it is a 403.
+`frappe.client.get`, `getdoc`), or a private file attached to one, is decided by
+`has_permission["*"]`: refused, it is a 403. Frappe answers Administrator before any
+permission hook, so a response that carries a whole protected record (or a private file of
+one) to an integration is also decided in `after_request`, on the response itself.
 
 One log entry per request and doctype records the read with its counts (rows returned,
 matching rows withheld). In Monitor mode nothing is withheld, and what would have been is
@@ -95,7 +98,8 @@ def _names_sql(names) -> str:
 
 def _protected_parents(child: str) -> list[str]:
 	"""Protected doctypes that hold `child` as a child table."""
-	parents = frappe.cache.hget("confidentiality_app:child_parents", child)
+	key = f"confidentiality_app:child_parents:{child}"
+	parents = frappe.cache.get_value(key)
 	if parents is None:
 		parents = frappe.get_all(
 			"DocField",
@@ -109,7 +113,8 @@ def _protected_parents(child: str) -> list[str]:
 			pluck="dt",
 			distinct=True,
 		)
-		frappe.cache.hset("confidentiality_app:child_parents", child, sorted(set(parents)))
+		parents = sorted(set(parents))
+		frappe.cache.set_value(key, parents, expires_in_sec=600)
 	return [p for p in parents if gate.is_protected(p)]
 
 
