@@ -227,6 +227,11 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 	if not is_protected(doctype):
 		raise ValueError(doctype)
 	try:
+		cacheable = _allowed_cacheable(doctype)
+		if cacheable:
+			cached, epoch = _cached_allowed(doctype, purpose)
+			if cached is not None:
+				return cached
 		if clients.client_optional(doctype):
 			candidates = None
 		else:
@@ -247,10 +252,73 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 				)
 			}
 		decisions = decide_rows(doctype, candidates, purpose)
-		return {name for name, decision in decisions.items() if decision.allowed}
+		allowed = {name for name, decision in decisions.items() if decision.allowed}
+		if cacheable:
+			_cache_allowed(doctype, purpose, allowed, epoch)
+		return allowed
 	except Exception:
 		frappe.log_error(title="Confidentiality: decision unavailable")
 		return set()
+
+
+ALLOWED_TTL = 60
+
+
+def _allowed_cacheable(doctype: str) -> bool:
+	"""The records allowed can be cached under the decisions' epoch only for a doctype
+	whose records are the clients themselves (Lead, Customer, Contact...): every change
+	that can alter that set (a consent, an identity, a record created or deleted) bumps the
+	epoch. A record that names its client in a field (a Quotation) can change client with
+	no bump; a User becomes a client or a colleague by a role change: never cached."""
+	rules = clients.protected_rules().get(doctype) or []
+	return bool(rules) and all(field == "" for field in rules) and doctype != "User"
+
+
+def _allowed_key(doctype: str, purpose: str) -> str:
+	return frappe.cache.make_key(f"confidentiality_app:allowed:{purpose}:{doctype}")
+
+
+def _cached_allowed(doctype: str, purpose: str) -> tuple[set[str] | None, int | None]:
+	"""(the cached set or None, the epoch read before computing it)."""
+	import json
+
+	import redis
+
+	if facts._dirty():
+		return None, None
+	try:
+		epoch, raw = redis.Redis.mget(
+			frappe.cache, [frappe.cache.make_key(facts._EPOCH), _allowed_key(doctype, purpose)]
+		)
+	except redis.exceptions.RedisError:
+		return None, None
+	epoch = int(epoch or 0)
+	if raw is not None:
+		cached = json.loads(raw)
+		if cached.get("epoch") == epoch:
+			return set(cached["names"]), epoch
+	return None, epoch
+
+
+def _cache_allowed(doctype: str, purpose: str, allowed: set[str], epoch: int | None) -> None:
+	"""Stored under the epoch read *before* it was computed: a change in between leaves it
+	under a stale epoch, never used. Its decisions come from the clients' facts, which are
+	themselves loaded fresh for the epoch (confidentiality_app.facts)."""
+	import json
+
+	import redis
+
+	if epoch is None or facts._dirty():
+		return
+	try:
+		redis.Redis.set(
+			frappe.cache,
+			_allowed_key(doctype, purpose),
+			json.dumps({"epoch": epoch, "names": sorted(allowed)}),
+			ex=ALLOWED_TTL,
+		)
+	except redis.exceptions.RedisError:
+		pass
 
 
 def _clients(parties, use_cache: bool, candidates: frozenset[str]) -> tuple[policy.Client, ...]:

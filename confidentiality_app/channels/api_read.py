@@ -125,8 +125,7 @@ def query_conditions(user=None, doctype=None) -> str:
 		return ""
 	if not gate.active():
 		return ""
-	# Monitor mode limits nothing, except the log's own count of what it would withhold
-	enforce = gate.mode() == policy.ENFORCE or getattr(frappe.local, "confidentiality_api_force", False)
+	enforce = gate.mode() == policy.ENFORCE  # Monitor mode limits nothing
 	if gate.is_protected(doctype):
 		allowed = _allowed(doctype)
 		if not _state().get("exporting"):
@@ -203,33 +202,30 @@ def _returned(doctype: str) -> int | None:
 
 def _withheld(doctype: str, through: str | None) -> int | None:
 	"""How many records the request's filters match that the Export limit kept out (for
-	the log): two counts, with and without the limit. None when they cannot be worked
-	out."""
+	the log): one query over the request's own query without the limit, counting the
+	rows and those allowed. None when it cannot be worked out."""
 	form = frappe.local.form_dict or {}
 	if through:
 		return None
-
-	def count(limited: bool) -> int:
-		frappe.local.confidentiality_api_counting = not limited
-		frappe.local.confidentiality_api_force = limited
-		try:
-			rows = frappe.get_list(
-				doctype,
-				filters=form.get("filters"),
-				or_filters=form.get("or_filters"),
-				fields=[f"count(`tab{doctype}`.`name`) as total"],
-				order_by=None,
-				limit_page_length=0,
-			)
-			return int(rows[0].total if rows else 0)
-		finally:
-			frappe.local.confidentiality_api_counting = False
-			frappe.local.confidentiality_api_force = False
-
+	allowed = _state()["allowed"].get(doctype) or set()
+	frappe.local.confidentiality_api_counting = True
 	try:
-		return max(0, count(False) - count(True))
+		query = frappe.get_list(
+			doctype,
+			filters=form.get("filters"),
+			or_filters=form.get("or_filters"),
+			fields=[f"`tab{doctype}`.`name` as name"],
+			order_by=None,
+			limit_page_length=0,
+			run=0,
+		)
+		inside = f"t.name in ({_names_sql(allowed)})" if allowed else "0"
+		total, permitted = frappe.db.sql(f"SELECT COUNT(*), COALESCE(SUM({inside}), 0) FROM ({query}) t")[0]
+		return max(0, int(total) - int(permitted))
 	except Exception:
 		return None
+	finally:
+		frappe.local.confidentiality_api_counting = False
 
 
 def _single_record(payload) -> tuple[str, str] | None:
