@@ -11,11 +11,12 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit
+from confidentiality_app import api
 from confidentiality_app.tests.live import LiveSite
 from confidentiality_app.tests.utils import (
 	ConfidentialityTestCase,
 	consent,
+	logged,
 	make_contact,
 	make_lead,
 	make_user,
@@ -26,10 +27,7 @@ PASSWORD = "Cf-" + random_string(12) + "-7!"
 
 
 def api_entries(**filters):
-	from confidentiality_app.tests import utils
-
-	audit.seal()
-	return audit.entries({"channel": "API", **filters}, since=utils._log_mark)
+	return logged(channel="API", **filters)
 
 
 class TestAPIReads(ConfidentialityTestCase):

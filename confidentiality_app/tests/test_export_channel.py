@@ -14,19 +14,24 @@ import threading
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit, gate
+from confidentiality_app import api, gate
 from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead, make_user, set_mode
+from confidentiality_app.tests.utils import (
+	ConfidentialityTestCase,
+	call_method,
+	consent,
+	logged,
+	make_lead,
+	make_user,
+	set_mode,
+)
 
 PASSWORD = "Cf-" + random_string(12) + "-3!"
 EXPORT = "frappe.desk.reportview.export_query"
 
 
 def export_entries(**filters):
-	from confidentiality_app.tests import utils
-
-	audit.seal()
-	return audit.entries({"channel": "Export", **filters}, since=utils._log_mark)
+	return logged(channel="Export", **filters)
 
 
 class Realtime:
@@ -248,22 +253,15 @@ class TestExportDecision(ConfidentialityTestCase):
 
 	def export_in_process(self, names) -> str:
 		"""Frappe's export as /api/method runs it, in this process and transaction."""
-		from frappe.handler import execute_cmd
-		from werkzeug.test import EnvironBuilder
-
-		request = getattr(frappe.local, "request", None)
-		try:
-			frappe.local.request = EnvironBuilder(method="POST", path=f"/api/method/{EXPORT}").get_request()
-			frappe.local.form_dict = frappe._dict(
-				doctype="Lead",
-				file_format_type="CSV",
-				title="Lead",
-				fields=json.dumps(["`tabLead`.`name`"]),
-				filters=json.dumps([["Lead", "name", "in", list(names)]]),
-			)
-			execute_cmd(EXPORT)
-		finally:
-			frappe.local.request = request
+		call_method(
+			EXPORT,
+			http_method="POST",
+			doctype="Lead",
+			file_format_type="CSV",
+			title="Lead",
+			fields=json.dumps(["`tabLead`.`name`"]),
+			filters=json.dumps([["Lead", "name", "in", list(names)]]),
+		)
 		return frappe.response.get("filecontent").decode("utf-8")
 
 	def test_administrator_is_not_exempt(self):

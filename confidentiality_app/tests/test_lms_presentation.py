@@ -8,14 +8,20 @@ real HTTP. Runs when Frappe LMS is installed on the site, is skipped otherwise."
 import unittest
 
 import frappe
-from frappe.handler import execute_cmd
 from frappe.utils import add_days, random_string, today
 
 from confidentiality_app import api, audit
 from confidentiality_app.benchmarks import delete_consents
 from confidentiality_app.gate import ConfidentialityBlocked
 from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, log_of, make_user, set_mode
+from confidentiality_app.tests.utils import (
+	ConfidentialityTestCase,
+	call_method,
+	consent,
+	log_of,
+	make_user,
+	set_mode,
+)
 
 CERTIFIED = "lms.lms.api.get_certified_participants"
 REVIEWS = "lms.lms.utils.get_reviews"
@@ -47,19 +53,10 @@ def as_guest(cmd, **kwargs):
 
 
 def call_as(user, cmd, **kwargs):
-	"""A GET of /api/method/<cmd> as `user`, handled as Frappe's handler handles it
-	(overrides of whitelisted methods, guest and HTTP-method checks), in this test's
-	transaction."""
-	from werkzeug.test import EnvironBuilder
-
-	frappe.set_user(user)
-	request = getattr(frappe.local, "request", None)
+	"""A GET of /api/method/<cmd> as `user` (then back to Administrator)."""
 	try:
-		frappe.local.request = EnvironBuilder(method="GET", path=f"/api/method/{cmd}").get_request()
-		frappe.local.form_dict = frappe._dict(kwargs)
-		return execute_cmd(cmd)
+		return call_method(cmd, user=user, **kwargs)
 	finally:
-		frappe.local.request = request
 		frappe.set_user("Administrator")
 
 

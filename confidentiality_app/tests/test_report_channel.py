@@ -12,18 +12,21 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import audit
 from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead, make_user, set_mode
+from confidentiality_app.tests.utils import (
+	ConfidentialityTestCase,
+	consent,
+	logged,
+	make_lead,
+	make_user,
+	set_mode,
+)
 
 PASSWORD = "Cf-" + random_string(12) + "-5!"
 
 
 def report_entries(**filters):
-	from confidentiality_app.tests import utils
-
-	audit.seal()
-	return audit.entries({"reference_doctype": "Report", **filters}, since=utils._log_mark)
+	return logged(reference_doctype="Report", **filters)
 
 
 def query_report(query: str) -> str:

@@ -169,3 +169,32 @@ def make_held_mail() -> str:
 		sink.stop()
 	print(name)
 	return name
+
+
+def logged(**filters):
+	"""This test's log entries matching `filters` (sealed first): the entries accepted
+	since the test began, whichever connection wrote them."""
+	audit.seal()
+	return audit.entries(filters, since=_log_mark)
+
+
+def call_method(cmd: str, user: str | None = None, http_method: str = "GET", **form):
+	"""/api/method/<cmd> as Frappe's handler runs it (overrides of whitelisted methods,
+	guest and HTTP-method checks), in this process and this test's transaction, as `user`
+	(default: the current user). Returns what the method returned; a file it wrote is in
+	frappe.response."""
+	from frappe.handler import execute_cmd
+	from werkzeug.test import EnvironBuilder
+
+	before_user = frappe.session.user
+	before_request = getattr(frappe.local, "request", None)
+	if user:
+		frappe.set_user(user)
+	try:
+		frappe.local.request = EnvironBuilder(method=http_method, path=f"/api/method/{cmd}").get_request()
+		frappe.local.form_dict = frappe._dict(form)
+		return execute_cmd(cmd)
+	finally:
+		frappe.local.request = before_request
+		if user:
+			frappe.set_user(before_user)
