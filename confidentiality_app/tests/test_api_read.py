@@ -292,3 +292,38 @@ class TestAPIReads(ConfidentialityTestCase):
 		self.assertIn("purpose Export", response.json()["confidentiality"])
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Lead", closed.name, "job_title"), "Updated by sync")
+
+	def test_an_oauth_bearer_tokens_reads_are_limited(self):
+		client = frappe.get_doc(
+			{
+				"doctype": "OAuth Client",
+				"app_name": f"CF sync {random_string(5)}",
+				"scopes": "all openid",
+				"redirect_uris": "http://127.0.0.1/callback",
+				"default_redirect_uri": "http://127.0.0.1/callback",
+				"skip_authorization": 1,
+			}
+		).insert(ignore_permissions=True)
+		token = random_string(30)
+		frappe.get_doc(
+			{
+				"doctype": "OAuth Bearer Token",
+				"client": client.name,
+				"user": self.user,
+				"scopes": "all",
+				"access_token": token,
+				"refresh_token": random_string(30),
+				"expires_in": 3600,
+				"expiration_time": frappe.utils.add_to_date(None, hours=1),
+				"status": "Active",
+			}
+		).insert(ignore_permissions=True)
+		open_, closed = self.leads(["Export"], None)
+		session = self.live.guest()
+		session.headers["Authorization"] = f"Bearer {token}"
+		response = self.get(session, "/api/resource/Lead", filters=self.filters)
+		self.assertEqual(self.names(response), [open_.name])
+		(entry,) = self.entries()
+		self.assertTrue(entry["basis"].startswith("returned=1 withheld=1 "), entry["basis"])
+		one = self.get(session, f"/api/resource/Lead/{closed.name}")
+		self.assertEqual(one.status_code, 403, one.text[:300])
