@@ -1,4 +1,5 @@
-"""Every export path × every consent state × every kind of user, over real HTTP.
+"""Every export path, and the PDF, × every consent state × every kind of user, over real
+HTTP.
 
 One Lead per consent state (no consent, wrong purpose, withdrawn, expired, valid Export
 consent) shares a tag. Each path is called once per user (a Sales Manager, a System
@@ -29,16 +30,18 @@ class TestExportMatrix(ConfidentialityTestCase):
 		for state in STATES:
 			lead = make_lead(last_name=f"Matrix {cls.tag} {state}")
 			cls.leads[state] = lead
-		consent("Lead", cls.leads["wrong purpose"].name, ["Print", "Share"])
-		api.withdraw_consent(consent("Lead", cls.leads["withdrawn"].name, ["Export"]), "changed my mind")
+		consent("Lead", cls.leads["wrong purpose"].name, ["Share", "Email"])
+		api.withdraw_consent(
+			consent("Lead", cls.leads["withdrawn"].name, ["Export", "Print"]), "changed my mind"
+		)
 		consent(
 			"Lead",
 			cls.leads["expired"].name,
-			["Export"],
+			["Export", "Print"],
 			valid_from=add_days(today(), -30),
 			valid_until=add_days(today(), -1),
 		)
-		consent("Lead", cls.leads["valid"].name, ["Export"])
+		consent("Lead", cls.leads["valid"].name, ["Export", "Print"])
 		users = {
 			"Sales Manager": make_user(f"cf-mx-sm-{cls.tag.lower()}@example.com", roles=("Sales Manager",)),
 			"System Manager": make_user(
@@ -50,6 +53,7 @@ class TestExportMatrix(ConfidentialityTestCase):
 		frappe.db.commit()
 		cls.live = LiveSite()
 		cls.addClassCleanup(cls.live.stop)
+		cls.addClassCleanup(cls.live.as_host_name())  # wkhtmltopdf loads a print's assets
 		cls.users = users
 		cls.desk = {label: cls.live.login(users[label], pw) for label, pw in passwords.items()}
 		cls.desk["Administrator"] = cls.live.login(
@@ -149,3 +153,24 @@ class TestExportMatrix(ConfidentialityTestCase):
 					one = session.get(f"{self.live.url}/api/resource/Lead/{self.leads[state].name}")
 					self.assertEqual(one.status_code, 403, f"{label}: {state}: {one.text[:200]}")
 					self.assertNotIn(self.leads[state].email_id, one.text)
+
+	def test_pdf_download(self):
+		for label, session in self.desk.items():
+			for state in STATES:
+				with self.subTest(f"{label}: {state}"):
+					self.mark()
+					lead = self.leads[state]
+					response = session.get(
+						f"{self.live.url}/api/method/frappe.utils.print_format.download_pdf",
+						params={"doctype": "Lead", "name": lead.name},
+					)
+					entry = self.one_entry(self.users[label], channel="Print", reference_name=lead.name)
+					if state == "valid":
+						self.assertEqual(response.status_code, 200, response.text[:200])
+						self.assertTrue(response.content.startswith(b"%PDF"))
+						self.assertEqual(entry["outcome"], "Allowed")
+					else:
+						self.assertEqual(response.status_code, 403, response.text[:200])
+						self.assertFalse(response.content.startswith(b"%PDF"))
+						self.assertNotIn(lead.email_id, response.text)
+						self.assertEqual(entry["outcome"], "Blocked")
