@@ -272,10 +272,21 @@ def _backstop(response) -> None:
 	first), so /api/resource/<dt>/<name>, frappe.client.get... are decided here, on the
 	response itself; refused, the response becomes the refusal."""
 	payload = frappe.local.response.get("data", frappe.local.response.get("message"))
-	record = _single_record(payload) or _private_file_record()
-	if record is None or response is None:
+	records = [r for r in (_single_record(payload), _private_file_record()) if r]
+	# frappe.desk.form.load.getdoc, run_doc_method: documents in response.docs
+	for doc in frappe.local.response.get("docs") or []:
+		if found := _single_record(doc):
+			records.append(found)
+	if not records or response is None:
 		return
 	single = _state()["single"]
+	for record in dict.fromkeys(records):
+		if _refuse_record(response, record, single):
+			return
+
+
+def _refuse_record(response, record, single) -> bool:
+	"""Decide one record of the response; refused, the response becomes the refusal (True)."""
 	if record not in single:
 		verdict = gate.check(
 			record[0], record[1], EXPORT, channel=CHANNEL, action="API read", recipient_label=policy.EVERYONE
@@ -287,7 +298,7 @@ def _backstop(response) -> None:
 			_(record[0]), record[1]
 		)
 	if single[record]:
-		return
+		return False
 	import json as _json
 
 	request = frappe.local.request
@@ -298,7 +309,7 @@ def _backstop(response) -> None:
 		response.set_data(
 			_json.dumps({key: {"doctype": record[0], "name": record[1]}, "confidentiality": message})
 		)
-		return
+		return True
 	response.status_code = 403
 	response.mimetype = "application/json"
 	response.set_data(
@@ -309,6 +320,7 @@ def _backstop(response) -> None:
 			}
 		)
 	)
+	return True
 
 
 def after_request(response=None, request=None):

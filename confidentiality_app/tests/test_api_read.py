@@ -237,15 +237,20 @@ class TestAPIReads(ConfidentialityTestCase):
 				refused = self.get(self.admin, path)
 				self.assertEqual(refused.status_code, 403, refused.text[:300])
 				self.assertNotIn(closed.email_id, refused.text)
-		rpc = self.get(self.admin, "/api/method/frappe.client.get", doctype="Lead", name=closed.name)
-		self.assertEqual(rpc.status_code, 403, rpc.text[:300])
-		self.assertNotIn(closed.email_id, rpc.text)
+		for method, params in (
+			("frappe.client.get", {"doctype": "Lead", "name": closed.name}),
+			("frappe.desk.form.load.getdoc", {"doctype": "Lead", "name": closed.name}),
+		):
+			rpc = self.get(self.admin, f"/api/method/{method}", **params)
+			self.assertEqual(rpc.status_code, 403, rpc.text[:300])
+			self.assertNotIn(closed.email_id, rpc.text)
 		allowed = self.get(self.admin, f"/api/resource/Lead/{open_.name}")
 		self.assertEqual(allowed.status_code, 200, allowed.text[:300])
 		self.assertEqual(allowed.json()["data"]["email_id"], open_.email_id)
 		frappe.db.rollback()
 		refusals = [e for e in api_entries(user="Administrator") if e["outcome"] == "Blocked"]
 		self.assertEqual({e["reference_name"] for e in refusals}, {closed.name})
+		self.assertEqual(len(refusals), 4)
 
 	def test_a_private_file_of_a_record_is_that_records_data(self):
 		open_, closed = self.leads(["Export"], None)
