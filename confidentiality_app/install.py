@@ -6,6 +6,16 @@ from confidentiality_app.permissions import ROLES
 
 MODULE = "Confidentiality"
 
+# The register of authorities a disclosure without consent may go to (the Code: a relevant
+# government organisation, or on serious danger the regulator or a government body).
+STANDARD_AUTHORITIES = (
+	(
+		"International Regulator of Coaching and Mentoring CIC",
+		"Regulator",
+		"The regulator named by the Code of conduct: a serious danger disclosure may be made to it.",
+	),
+)
+
 STANDARD_PURPOSES = {
 	"Share": "Share the client's record with another user of this site.",
 	"Email": "Send the client's information by email.",
@@ -89,6 +99,7 @@ def ensure_defaults(fresh: bool = False):
 	from confidentiality_app import keys
 
 	keys.ensure()
+	ensure_authorities()
 	ensure_email_fields()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
@@ -149,6 +160,22 @@ def ensure_roles():
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
+
+
+def ensure_authorities():
+	if not frappe.db.table_exists("Disclosure Authority"):
+		return
+	for name, authority_type, notes in STANDARD_AUTHORITIES:
+		if not frappe.db.exists("Disclosure Authority", name):
+			frappe.get_doc(
+				{
+					"doctype": "Disclosure Authority",
+					"authority_name": name,
+					"authority_type": authority_type,
+					"notes": notes,
+					"is_standard": 1,
+				}
+			).insert(ignore_permissions=True)
 
 
 def ensure_purposes():
