@@ -134,7 +134,9 @@ def evaluate_records(
 		return policy.unavailable(f"{type(e).__name__}: {e}"), []
 
 
-def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]:
+def decide_rows(
+	doctype: str, names, purpose: str, covered: set[tuple[str, str]] | None = None
+) -> dict[str, policy.Decision]:
 	"""One decision per record for many records of one doctype (an export), set-based: the
 	clients of every row (one query per client field), the records that any consent with
 	`purpose` covers (one query, then each such consent's person), the cached facts of the
@@ -147,7 +149,8 @@ def decide_rows(doctype: str, names, purpose: str) -> dict[str, policy.Decision]
 		return {n: policy.Decision(True, policy.NOT_PROTECTED) for n in names}
 	try:
 		per_row = clients.clients_of_rows(doctype, names)
-		covered = covered_parties(purpose)
+		if covered is None:
+			covered = covered_parties(purpose)
 		wanted = {p for parties in per_row.values() for p in parties if p in covered}
 		known = facts.facts_of(sorted(wanted)) if wanted else {}
 		optional = clients.client_optional(doctype)
@@ -188,33 +191,14 @@ def covered_parties(purpose: str) -> set[tuple[str, str]]:
 	still decided on its own facts), or miss one consented since (refused: fail closed)
 	until the epoch moves or the entry expires. Not cached by a transaction that changed
 	facts itself."""
-	import json
-
-	import redis
-
-	key = frappe.cache.make_key(f"confidentiality_app:covered:{purpose}")
-	epoch = None
-	try:
-		epoch, raw = redis.Redis.mget(frappe.cache, [frappe.cache.make_key(facts._EPOCH), key])
-		if raw is not None and not facts._dirty():
-			cached = json.loads(raw)
-			if cached.get("epoch") == int(epoch or 0):
-				return {tuple(p) for p in cached["parties"]}
-	except redis.exceptions.RedisError:
-		epoch = None
+	key = f"confidentiality_app:covered:{purpose}"
+	cached, epoch = _epoch_cached(key)
+	if cached is not None:
+		return {tuple(p) for p in cached}
 	covered: set[tuple[str, str]] = set()
 	for party in consents.parties_with_purpose(purpose):
 		covered.update(clients.covered_by(party))
-	if not facts._dirty():
-		try:
-			redis.Redis.set(
-				frappe.cache,
-				key,
-				json.dumps({"epoch": int(epoch or 0), "parties": sorted(covered)}),
-				ex=COVERED_TTL,
-			)
-		except redis.exceptions.RedisError:
-			pass
+	_epoch_store(key, sorted(covered), epoch, COVERED_TTL)
 	return covered
 
 
@@ -229,13 +213,13 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 	try:
 		cacheable = _allowed_cacheable(doctype)
 		if cacheable:
-			cached, epoch = _cached_allowed(doctype, purpose)
+			cached, epoch = _epoch_cached(f"confidentiality_app:allowed:{purpose}:{doctype}")
 			if cached is not None:
-				return cached
+				return set(cached)
+		parties = covered_parties(purpose)
 		if clients.client_optional(doctype):
 			candidates = None
 		else:
-			parties = covered_parties(purpose)
 			candidates = (
 				clients.covered_records(parties, only=doctype, expanded=True).get(doctype, set())
 				if parties
@@ -251,10 +235,13 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 					f"SELECT u.name FROM `tabUser` u WHERE u.enabled = 1 AND u.user_type = 'System User' AND {clients.STAFF}"
 				)
 			}
-		decisions = decide_rows(doctype, candidates, purpose)
+		decisions = decide_rows(doctype, candidates, purpose, covered=parties)
 		allowed = {name for name, decision in decisions.items() if decision.allowed}
 		if cacheable:
-			_cache_allowed(doctype, purpose, allowed, epoch)
+			# its decisions came from the clients' facts, themselves loaded fresh for the epoch
+			_epoch_store(
+				f"confidentiality_app:allowed:{purpose}:{doctype}", sorted(allowed), epoch, ALLOWED_TTL
+			)
 		return allowed
 	except Exception:
 		frappe.log_error(title="Confidentiality: decision unavailable")
@@ -274,12 +261,10 @@ def _allowed_cacheable(doctype: str) -> bool:
 	return bool(rules) and all(field == "" for field in rules) and doctype != "User"
 
 
-def _allowed_key(doctype: str, purpose: str) -> str:
-	return frappe.cache.make_key(f"confidentiality_app:allowed:{purpose}:{doctype}")
-
-
-def _cached_allowed(doctype: str, purpose: str) -> tuple[set[str] | None, int | None]:
-	"""(the cached set or None, the epoch read before computing it)."""
+def _epoch_cached(key: str):
+	"""(value, epoch): a value cached under the facts epoch (None when absent, stale, or
+	this transaction changed facts itself), and the epoch read with it (one MGET; None
+	when Redis cannot answer: nothing is then stored)."""
 	import json
 
 	import redis
@@ -288,7 +273,7 @@ def _cached_allowed(doctype: str, purpose: str) -> tuple[set[str] | None, int | 
 		return None, None
 	try:
 		epoch, raw = redis.Redis.mget(
-			frappe.cache, [frappe.cache.make_key(facts._EPOCH), _allowed_key(doctype, purpose)]
+			frappe.cache, [frappe.cache.make_key(facts._EPOCH), frappe.cache.make_key(key)]
 		)
 	except redis.exceptions.RedisError:
 		return None, None
@@ -296,14 +281,13 @@ def _cached_allowed(doctype: str, purpose: str) -> tuple[set[str] | None, int | 
 	if raw is not None:
 		cached = json.loads(raw)
 		if cached.get("epoch") == epoch:
-			return set(cached["names"]), epoch
+			return cached["value"], epoch
 	return None, epoch
 
 
-def _cache_allowed(doctype: str, purpose: str, allowed: set[str], epoch: int | None) -> None:
-	"""Stored under the epoch read *before* it was computed: a change in between leaves it
-	under a stale epoch, never used. Its decisions come from the clients' facts, which are
-	themselves loaded fresh for the epoch (confidentiality_app.facts)."""
+def _epoch_store(key: str, value, epoch: int | None, ttl: int) -> None:
+	"""Store `value` under the epoch read *before* it was computed: a change in between
+	leaves it under a stale epoch, never used."""
 	import json
 
 	import redis
@@ -312,10 +296,7 @@ def _cache_allowed(doctype: str, purpose: str, allowed: set[str], epoch: int | N
 		return
 	try:
 		redis.Redis.set(
-			frappe.cache,
-			_allowed_key(doctype, purpose),
-			json.dumps({"epoch": epoch, "names": sorted(allowed)}),
-			ex=ALLOWED_TTL,
+			frappe.cache, frappe.cache.make_key(key), json.dumps({"epoch": epoch, "value": value}), ex=ttl
 		)
 	except redis.exceptions.RedisError:
 		pass

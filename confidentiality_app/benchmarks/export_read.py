@@ -26,69 +26,7 @@ from frappe.utils import random_string
 
 from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
 from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import consent, make_lead, make_user
-
-
-class _Counted:
-	"""Counts every query of every connection of this process."""
-
-	def __enter__(self):
-		from frappe.database.mariadb.database import MariaDBDatabase
-
-		self.cls = MariaDBDatabase
-		self.original = MariaDBDatabase.sql
-		self.count = 0
-		counter = self
-
-		def sql(db, *args, **kwargs):
-			counter.count += 1
-			return counter.original(db, *args, **kwargs)
-
-		MariaDBDatabase.sql = sql
-		return self
-
-	def __exit__(self, *exc):
-		self.cls.sql = self.original
-
-
-def _bulk_leads(tag: str, rows: int) -> list[str]:
-	names = [f"CF-BENCH-{tag}-{i:06d}" for i in range(rows)]
-	now = frappe.utils.now()
-	for start in range(0, rows, 2000):
-		chunk = names[start : start + 2000]
-		frappe.db.bulk_insert(
-			"Lead",
-			[
-				"name",
-				"first_name",
-				"last_name",
-				"lead_name",
-				"email_id",
-				"status",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
-			],
-			[
-				(
-					n,
-					"Bench",
-					f"Bench {tag}",
-					f"Bench {n}",
-					f"{n.lower()}@example.com",
-					"Lead",
-					now,
-					now,
-					"Administrator",
-					"Administrator",
-					0,
-				)
-				for n in chunk
-			],
-		)
-	return names
+from confidentiality_app.tests.utils import QueryCount, bulk_leads, consent, make_lead, make_user
 
 
 def _export(tag: str, on: bool) -> bytes:
@@ -116,7 +54,7 @@ def run(rows: int = 10000, reads: int = 1000, consented: int = 50, rounds: int =
 	leads, consents, made = [], [], []
 	site = LiveSite()
 	try:
-		leads = _bulk_leads(tag, rows)
+		leads = bulk_leads(f"CF-BENCH-{tag}", rows, last_name=f"Bench {tag}")
 		for _ in range(consented):
 			lead = make_lead(last_name=f"Bench {tag}")
 			made.append(lead.name)
@@ -130,7 +68,7 @@ def run(rows: int = 10000, reads: int = 1000, consented: int = 50, rounds: int =
 		_export(tag, True)  # warm
 		for _ in range(rounds):
 			for on in (True, False):
-				with _Counted() as counted:
+				with QueryCount() as counted:
 					start = time.perf_counter()
 					content = _export(tag, on)
 					times[on].append(time.perf_counter() - start)
@@ -175,7 +113,7 @@ def run(rows: int = 10000, reads: int = 1000, consented: int = 50, rounds: int =
 		session.get(url, params=params)  # warm
 		for _ in range(reads):
 			for on in (True, False):
-				with _Counted() as counted, gate_switched(on):
+				with QueryCount() as counted, gate_switched(on):
 					start = time.perf_counter()
 					response = session.get(url, params=params)
 					times[on].append(time.perf_counter() - start)

@@ -16,6 +16,7 @@ when any record behind it is withheld.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -68,7 +69,7 @@ def _names(doctype: str) -> tuple[list[str], bool]:
 	return [r[0] for r in rows], grouped
 
 
-def _refuse_partial() -> bool:
+def refuse_partial() -> bool:
 	return bool(
 		frappe.get_cached_value(
 			"Confidentiality Settings", "Confidentiality Settings", "refuse_partial_export"
@@ -85,6 +86,67 @@ def _tell(user: str, message: str):
 	)
 
 
+def record_export(
+	action: str,
+	reference_doctype: str,
+	reference_name: str,
+	*,
+	total: int,
+	withheld: int,
+	monitored: int,
+	refuse: bool,
+	client,
+	summary: str,
+):
+	"""One log entry for one export (a file, a report, a mail of a report), with both
+	counts. Fail closed: when the log cannot be written, the export is refused."""
+	exported = 0 if refuse else total - withheld
+	try:
+		audit.append(
+			audit.Entry(
+				action=action,
+				channel=CHANNEL,
+				decision="Deny" if withheld or monitored or refuse else "Allow",
+				outcome="Blocked"
+				if refuse
+				else ("Withheld" if withheld else ("Monitored" if monitored else "Allowed")),
+				mode=gate.mode(),
+				reference_doctype=reference_doctype,
+				reference_name=(reference_name or reference_doctype)[:140],
+				client_doctype=client[0] if client else None,
+				client_name=client[1] if client else None,
+				recipient=policy.EVERYONE,
+				reason=summary,
+				basis=f"exported={exported} withheld={total if refuse else withheld} of={total}",
+			)
+		)
+	except audit.LogUnavailable:
+		frappe.log_error(title="Confidentiality: log unavailable")
+		frappe.throw(
+			_("The export is refused: the confidentiality log cannot be written, so it cannot be recorded."),
+			gate.ConfidentialityBlocked,
+		)
+
+
+def conclude_export(
+	summary: str, *, refuse: bool, withheld: bool, why: str = "", title: str | None = None
+) -> None:
+	"""Refuse the export with its summary (and why), or tell the user what was withheld."""
+	if refuse:
+		frappe.throw(
+			frappe.utils.escape_html(summary) + (f"<br>{why}" if why else ""),
+			gate.ConfidentialityBlocked,
+			title=title or _("Export refused by confidentiality rules"),
+		)
+	if withheld:
+		_tell(
+			frappe.session.user,
+			frappe.utils.escape_html(summary)
+			+ "<br>"
+			+ _("Record the clients' written consent for Export to include them."),
+		)
+
+
 def decide_export(doctype: str, names: list[str], action: str, reference: str, grouped: bool = False):
 	"""Decide the records an export would hold (set-based), log one entry with both
 	counts, refuse (raise) when rows would be withheld from a grouped export or the
@@ -96,7 +158,7 @@ def decide_export(doctype: str, names: list[str], action: str, reference: str, g
 	held = set(withheld)
 	monitored = [n for n in names if not decisions[n].allowed and n not in held]
 	allowed = [n for n in names if n not in held]
-	refuse = bool(withheld) and (grouped or _refuse_partial())
+	refuse = bool(withheld) and (grouped or refuse_partial())
 
 	example = (withheld or monitored or [None])[0]
 	first = decisions[example] if example else None
@@ -116,50 +178,25 @@ def decide_export(doctype: str, names: list[str], action: str, reference: str, g
 	if first is not None:
 		summary += " " + _("For example: {0}").format(gate.explain(first, doctype, example, EXPORT, action))
 	client = first.client if first is not None and first.client else (None, None)
-	try:
-		audit.append(
-			audit.Entry(
-				action=action,
-				channel=CHANNEL,
-				decision="Deny" if withheld or monitored else "Allow",
-				outcome="Blocked"
-				if refuse
-				else ("Withheld" if withheld else ("Monitored" if monitored else "Allowed")),
-				mode=mode,
-				reference_doctype=doctype,
-				reference_name=(reference or doctype)[:140],
-				client_doctype=client[0],
-				client_name=client[1],
-				recipient=policy.EVERYONE,
-				reason=summary,
-				basis=f"exported={0 if refuse else len(allowed)} withheld={len(names) if refuse else len(withheld)} of={len(names)}",
-			)
-		)
-	except audit.LogUnavailable:
-		frappe.log_error(title="Confidentiality: log unavailable")
-		frappe.throw(
-			_("The export is refused: the confidentiality log cannot be written, so it cannot be recorded."),
-			gate.ConfidentialityBlocked,
-		)
-
+	record_export(
+		action,
+		doctype,
+		reference or doctype,
+		total=len(names),
+		withheld=len(withheld),
+		monitored=len(monitored),
+		refuse=refuse,
+		client=client,
+		summary=summary,
+	)
+	why = ""
 	if refuse:
 		why = (
 			_("Its rows group several records, so single rows cannot be left out.")
 			if grouped
 			else _("Confidentiality Settings refuse an export that would leave rows out.")
 		)
-		frappe.throw(
-			frappe.utils.escape_html(summary) + "<br>" + why,
-			gate.ConfidentialityBlocked,
-			title=_("Export refused by confidentiality rules"),
-		)
-	if withheld:
-		_tell(
-			frappe.session.user,
-			frappe.utils.escape_html(summary)
-			+ "<br>"
-			+ _("Record the clients' written consent for Export to include them."),
-		)
+	conclude_export(summary, refuse=refuse, withheld=bool(withheld), why=why)
 	return allowed
 
 
@@ -191,6 +228,18 @@ def _matching(doctype: str, filters) -> list[str]:
 		limit_page_length=0,
 		order_by=None,
 	)
+
+
+@contextmanager
+def _writing(doctype: str, filters, action: str):
+	"""A file tool writes `doctype`'s records with its own queries: decide the records its
+	filters match (one log entry), then limit those queries to the records allowed."""
+	allowed = decide_export(doctype, _matching(doctype, filters), action, doctype)
+	undo = api_read.exporting(doctype, set(allowed))
+	try:
+		yield
+	finally:
+		undo()
 
 
 def _true(value) -> bool:
@@ -228,12 +277,8 @@ def export_data(
 	main = parent_doctype or main
 	if not main or not _true(with_data) or not gate.active() or not gate.is_protected(main):
 		return exporter.export_data(**args)
-	allowed = decide_export(main, _matching(main, filters), "Data Export", main)
-	undo = api_read.exporting(main, set(allowed))
-	try:
+	with _writing(main, filters, "Data Export"):
 		return exporter.export_data(**args)
-	finally:
-		undo()
 
 
 @frappe.whitelist()
@@ -250,13 +295,8 @@ def download_template(doctype, export_fields=None, export_records=None, export_f
 	)
 	if export_records == "blank_template" or not gate.active() or not gate.is_protected(doctype):
 		return data_import.download_template(**args)
-	names = _matching(doctype, export_filters)
-	allowed = decide_export(doctype, names, "Data Import template", doctype)
-	undo = api_read.exporting(doctype, set(allowed))
-	try:
+	with _writing(doctype, export_filters, "Data Import template"):
 		return data_import.download_template(**args)
-	finally:
-		undo()
 
 
 @frappe.whitelist()

@@ -27,6 +27,7 @@ from frappe import _
 
 from confidentiality_app import audit, gate, policy
 from confidentiality_app.channels import api_read
+from confidentiality_app.channels.export import conclude_export, record_export, refuse_partial
 
 EXPORT = "Export"
 CHANNEL = "Export"
@@ -155,33 +156,17 @@ def _log(report_name: str, screened: Screened, action: str, refuse: bool) -> str
 	if screened.example:
 		decision, doctype, name = screened.example
 		summary += " " + _("For example: {0}").format(gate.explain(decision, doctype, name, EXPORT, action))
-	client = screened.client or (None, None)
-	held = screened.withheld or refuse
-	try:
-		audit.append(
-			audit.Entry(
-				action=action,
-				channel=CHANNEL,
-				decision="Deny" if held or screened.monitored else "Allow",
-				outcome="Blocked"
-				if refuse
-				else ("Withheld" if held else ("Monitored" if screened.monitored else "Allowed")),
-				mode=gate.mode(),
-				reference_doctype="Report",
-				reference_name=report_name,
-				client_doctype=client[0],
-				client_name=client[1],
-				recipient=policy.EVERYONE,
-				reason=summary,
-				basis=f"exported={exported} withheld={screened.total if refuse else screened.withheld} of={screened.total}",
-			)
-		)
-	except audit.LogUnavailable:
-		frappe.log_error(title="Confidentiality: log unavailable")
-		frappe.throw(
-			_("The report is refused: the confidentiality log cannot be written, so it cannot be recorded."),
-			gate.ConfidentialityBlocked,
-		)
+	record_export(
+		action,
+		"Report",
+		report_name,
+		total=screened.total,
+		withheld=screened.withheld,
+		monitored=screened.monitored,
+		refuse=refuse,
+		client=screened.client,
+		summary=summary,
+	)
 	return summary
 
 
@@ -190,26 +175,17 @@ def _decide(report, result: dict, action: str) -> dict:
 	screened = screen(report, result)
 	if screened is None:
 		return result
-	from confidentiality_app.channels.export import _refuse_partial, _tell
-
-	refuse = bool(screened.refused_whole) or (screened.withheld > 0 and _refuse_partial())
+	refuse = bool(screened.refused_whole) or (screened.withheld > 0 and refuse_partial())
 	if screened.refused_whole and gate.mode() != policy.ENFORCE:
 		refuse = False
 		screened.monitored, screened.withheld = screened.withheld, 0
 	summary = _log(report.name, screened, action, refuse)
-	if refuse:
-		frappe.throw(
-			frappe.utils.escape_html(summary),
-			gate.ConfidentialityBlocked,
-			title=_("Report refused by confidentiality rules"),
-		)
-	if screened.withheld:
-		_tell(
-			frappe.session.user,
-			frappe.utils.escape_html(summary)
-			+ "<br>"
-			+ _("Record the clients' written consent for Export to include them."),
-		)
+	conclude_export(
+		summary,
+		refuse=refuse,
+		withheld=bool(screened.withheld),
+		title=_("Report refused by confidentiality rules"),
+	)
 	result = dict(result)
 	result["result"] = screened.kept
 	return result

@@ -9,18 +9,17 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.utils import add_days, random_string, today
+from frappe.utils import random_string
 
-from confidentiality_app import api
 from confidentiality_app.tests.live import LiveSite
 from confidentiality_app.tests.utils import (
 	ConfidentialityTestCase,
-	consent,
 	logged,
 	make_contact,
-	make_lead,
 	make_user,
 	set_mode,
+	tagged_leads,
+	unusable_consents,
 )
 
 PASSWORD = "Cf-" + random_string(12) + "-7!"
@@ -52,14 +51,8 @@ class TestAPIReads(ConfidentialityTestCase):
 		self.tag = random_string(8)
 
 	def leads(self, *purposes_each):
-		made = []
-		for purposes in purposes_each:
-			lead = make_lead(last_name=f"Api {self.tag} {random_string(4)}")
-			if purposes:
-				consent("Lead", lead.name, purposes)
-			made.append(lead)
-		frappe.db.commit()
-		return made
+		"""One committed lead per entry (its consent purposes, or None), tagged for a filter."""
+		return tagged_leads(f"Api {self.tag}", *purposes_each)
 
 	@property
 	def filters(self):
@@ -188,16 +181,7 @@ class TestAPIReads(ConfidentialityTestCase):
 
 	def test_withdrawn_expired_and_recipient_limited_consents_are_withheld(self):
 		withdrawn, expired, named = self.leads(None, None, None)
-		api.withdraw_consent(consent("Lead", withdrawn.name, ["Export"]), "no longer")
-		consent(
-			"Lead",
-			expired.name,
-			["Export"],
-			valid_from=add_days(today(), -9),
-			valid_until=add_days(today(), -1),
-		)
-		consent("Lead", named.name, ["Export"], recipients=["auditor@elsewhere.example"])
-		frappe.db.commit()
+		unusable_consents(withdrawn, expired, named)
 		response = self.get(self.integration, "/api/resource/Lead", filters=self.filters)
 		self.assertEqual(self.names(response), [])
 

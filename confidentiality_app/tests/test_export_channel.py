@@ -12,18 +12,22 @@ import json
 import threading
 
 import frappe
-from frappe.utils import add_days, random_string, today
+from frappe.utils import random_string
 
-from confidentiality_app import api, gate
+from confidentiality_app import gate
 from confidentiality_app.tests.live import LiveSite
 from confidentiality_app.tests.utils import (
 	ConfidentialityTestCase,
+	QueryCount,
+	bulk_leads,
 	call_method,
 	consent,
 	logged,
 	make_lead,
 	make_user,
 	set_mode,
+	tagged_leads,
+	unusable_consents,
 )
 
 PASSWORD = "Cf-" + random_string(12) + "-3!"
@@ -80,14 +84,7 @@ class ExportOverHTTP(ConfidentialityTestCase):
 
 	def leads(self, *purposes_each):
 		"""One committed lead per entry (its consent purposes, or None), tagged for a filter."""
-		made = []
-		for purposes in purposes_each:
-			lead = make_lead(last_name=f"Export {self.tag} {random_string(4)}")
-			if purposes:
-				consent("Lead", lead.name, purposes)
-			made.append(lead)
-		frappe.db.commit()
-		return made
+		return tagged_leads(f"Export {self.tag}", *purposes_each)
 
 	def export(self, file_format="CSV"):
 		return self.session.post(
@@ -147,16 +144,7 @@ class TestExportOverHTTP(ExportOverHTTP):
 
 	def test_withdrawn_expired_and_recipient_limited_consents_do_not_export(self):
 		withdrawn, expired, named = self.leads(None, None, None)
-		api.withdraw_consent(consent("Lead", withdrawn.name, ["Export"]), "no longer")
-		consent(
-			"Lead",
-			expired.name,
-			["Export"],
-			valid_from=add_days(today(), -9),
-			valid_until=add_days(today(), -1),
-		)
-		consent("Lead", named.name, ["Export"], recipients=["auditor@elsewhere.example"])
-		frappe.db.commit()
+		unusable_consents(withdrawn, expired, named)
 		response = self.export()
 		self.assertEqual(response.status_code, 200, response.text[:300])
 		self.assertEqual(self.csv_rows(response), [])
@@ -194,59 +182,17 @@ class TestExportDecision(ConfidentialityTestCase):
 	def test_the_decision_costs_the_same_queries_for_10_and_1000_rows(self):
 		"""Rows are Leads written in bulk (no hooks: only the count of rows matters here);
 		three of them consented, whatever the total."""
-		from frappe.database.mariadb.database import MariaDBDatabase
-
 		consented = [make_lead() for _ in range(3)]
 		for lead in consented:
 			consent("Lead", lead.name, ["Export"])
-		tag = random_string(6)
-		names = [f"CF-BULK-{tag}-{i:05d}" for i in range(1000)]
-		now = frappe.utils.now()
-		frappe.db.bulk_insert(
-			"Lead",
-			[
-				"name",
-				"first_name",
-				"lead_name",
-				"email_id",
-				"status",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-			],
-			[
-				(
-					n,
-					"Bulk",
-					f"Bulk {n}",
-					f"{n.lower()}@example.com",
-					"Lead",
-					now,
-					now,
-					"Administrator",
-					"Administrator",
-				)
-				for n in names
-			],
-		)
+		names = bulk_leads(f"CF-BULK-{random_string(6)}", 1000)
 		counts = {}
 		for size in (10, 1000):
 			rows = [lead.name for lead in consented] + names[: size - len(consented)]
 			gate.decide_rows("Lead", rows, "Export")  # warm the facts cache as a second export would
-			counter = [0]
-			original = MariaDBDatabase.sql
-
-			def sql(self, *args, _original=original, _counter=counter, **kwargs):
-				_counter[0] += 1
-				return _original(self, *args, **kwargs)
-
-			MariaDBDatabase.sql = sql
-			try:
+			with QueryCount() as counted:
 				decisions = gate.decide_rows("Lead", rows, "Export")
-			finally:
-				MariaDBDatabase.sql = original
-			counts[size] = counter[0]
+			counts[size] = counted.count
 			self.assertEqual(sum(d.allowed for d in decisions.values()), 3)
 			self.assertEqual(len(decisions), size)
 		self.assertEqual(counts[10], counts[1000], counts)

@@ -17,9 +17,9 @@ from confidentiality_app.tests.utils import (
 	ConfidentialityTestCase,
 	consent,
 	logged,
-	make_lead,
 	make_user,
 	set_mode,
+	tagged_leads,
 )
 
 PASSWORD = "Cf-" + random_string(12) + "-5!"
@@ -85,14 +85,8 @@ class TestReports(ConfidentialityTestCase):
 		frappe.db.commit()
 
 	def leads(self, *purposes_each):
-		made = []
-		for purposes in purposes_each:
-			lead = make_lead(last_name=f"Rep {self.tag} {random_string(4)}")
-			if purposes:
-				consent("Lead", lead.name, purposes)
-			made.append(lead)
-		frappe.db.commit()
-		return made
+		"""One committed lead per entry (its consent purposes, or None), tagged for a filter."""
+		return tagged_leads(f"Rep {self.tag}", *purposes_each)
 
 	def export(self, report):
 		return self.desk.post(

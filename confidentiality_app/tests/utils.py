@@ -198,3 +198,93 @@ def call_method(cmd: str, user: str | None = None, http_method: str = "GET", **f
 		frappe.local.request = before_request
 		if user:
 			frappe.set_user(before_user)
+
+
+def tagged_leads(last_name: str, *purposes_each) -> list:
+	"""One committed Lead per entry of `purposes_each` (its consent purposes, or None),
+	each with a last name starting with `last_name` (a filter finds them)."""
+	made = []
+	for purposes in purposes_each:
+		lead = make_lead(last_name=f"{last_name} {random_string(4)}")
+		if purposes:
+			consent("Lead", lead.name, purposes)
+		made.append(lead)
+	frappe.db.commit()
+	return made
+
+
+def unusable_consents(withdrawn, expired, named, purposes=("Export",)):
+	"""Consents that do not cover an export or a print, committed: one withdrawn, one
+	expired yesterday, one limited to a named recipient."""
+	from frappe.utils import add_days, today
+
+	api.withdraw_consent(consent("Lead", withdrawn.name, list(purposes)), "no longer")
+	consent(
+		"Lead",
+		expired.name,
+		list(purposes),
+		valid_from=add_days(today(), -9),
+		valid_until=add_days(today(), -1),
+	)
+	consent("Lead", named.name, list(purposes), recipients=["auditor@elsewhere.example"])
+	frappe.db.commit()
+
+
+def bulk_leads(prefix: str, count: int, last_name: str | None = None) -> list[str]:
+	"""`count` Leads written in bulk (no hooks, no consent): many rows, fast."""
+	names = [f"{prefix}-{i:06d}" for i in range(count)]
+	now = frappe.utils.now()
+	for start in range(0, count, 2000):
+		frappe.db.bulk_insert(
+			"Lead",
+			[
+				"name",
+				"first_name",
+				"last_name",
+				"lead_name",
+				"email_id",
+				"status",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+			],
+			[
+				(
+					n,
+					"Bulk",
+					last_name or n,
+					f"Bulk {n}",
+					f"{n.lower()}@example.com",
+					"Lead",
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+				for n in names[start : start + 2000]
+			],
+		)
+	return names
+
+
+class QueryCount:
+	"""Counts the queries of every database connection of this process meanwhile."""
+
+	def __enter__(self):
+		from frappe.database.mariadb.database import MariaDBDatabase
+
+		self._cls = MariaDBDatabase
+		self._original = MariaDBDatabase.sql
+		self.count = 0
+		counter = self
+
+		def sql(db, *args, **kwargs):
+			counter.count += 1
+			return counter._original(db, *args, **kwargs)
+
+		MariaDBDatabase.sql = sql
+		return self
+
+	def __exit__(self, *exc):
+		self._cls.sql = self._original
