@@ -11,7 +11,7 @@ from datetime import date, datetime
 import frappe
 from frappe.utils import get_datetime, getdate
 
-from confidentiality_app.policy import Grant, normalise
+from confidentiality_app.policy import WRITTEN_CONSENT, Agreement, Grant, normalise
 
 
 def grants_for(parties, use_cache: bool = False) -> tuple[Grant, ...]:
@@ -53,6 +53,10 @@ def _load(parties) -> list[Grant]:
 	parties = list(dict.fromkeys(tuple(p) for p in parties))
 	if not parties:
 		return []
+	return _load_consents(parties) + _load_disclosures(parties)
+
+
+def _load_consents(parties) -> list[Grant]:
 	# a consent given on a form version older than one that requires re-consent is
 	# superseded: the newest such version of the same form title, read in the same query
 	consents = frappe.db.sql(
@@ -113,6 +117,127 @@ def _load(parties) -> list[Grant]:
 	return grants
 
 
+# an approved disclosure with no Valid Until may be used for this many days
+DEFAULT_DISCLOSURE_DAYS = 30
+
+
+def _load_disclosures(parties) -> list[Grant]:
+	"""The disclosures approved for `parties` (active while Approved; once completed or
+	revoked they explain a refusal), as grants scoped to their records, channels, recipients,
+	window and uses. Three queries whatever their number."""
+	if not frappe.db.table_exists("Disclosure Request"):
+		return []
+	rows = frappe.db.sql(
+		f"""SELECT d.name, d.ground, d.status, d.docstatus, d.approved_on, d.valid_until,
+			d.max_uses, d.uses, d.client_consent, d.recipient_email, d.recipient_user, d.modified,
+			u.email AS user_email, a.email AS authority_email
+		FROM `tabDisclosure Request` d
+		LEFT JOIN `tabUser` u ON u.name = d.recipient_user
+		LEFT JOIN `tabDisclosure Authority` a ON a.name = d.authority
+		WHERE (d.party_type, d.party) IN ({", ".join(["(%s, %s)"] * len(parties))})
+			AND d.docstatus IN (1, 2) AND d.approved_on IS NOT NULL
+		ORDER BY d.approved_on ASC, d.name ASC""",
+		tuple(v for p in parties for v in p),
+		as_dict=True,
+	)
+	if not rows:
+		return []
+	names = [r.name for r in rows]
+	marks = ", ".join(["%s"] * len(names))
+	channels: dict[str, set[str]] = {}
+	for parent, channel in frappe.db.sql(
+		f"SELECT parent, channel FROM `tabDisclosure Channel` WHERE parent IN ({marks}) AND parenttype = 'Disclosure Request'",
+		tuple(names),
+	):
+		channels.setdefault(parent, set()).add(channel)
+	records: dict[str, set[tuple[str, str]]] = {}
+	for parent, doctype, name in frappe.db.sql(
+		f"""SELECT parent, reference_doctype, reference_name FROM `tabDisclosure Record`
+		WHERE parent IN ({marks}) AND parenttype = 'Disclosure Request'""",
+		tuple(names),
+	):
+		records.setdefault(parent, set()).add((doctype, name))
+	grants = []
+	for r in rows:
+		approved = get_datetime(r.approved_on)
+		until = getdate(r.valid_until) if r.valid_until else None
+		if until is None:
+			until = frappe.utils.add_days(approved, DEFAULT_DISCLOSURE_DAYS).date()
+		grants.append(
+			Grant(
+				name=r.name,
+				kind="disclosure",
+				ground=r.ground or "",
+				purposes=frozenset(channels.get(r.name, ())),
+				recipients=frozenset(
+					normalise(v)
+					for v in (r.recipient_email, r.recipient_user, r.user_email, r.authority_email)
+					if v
+				),
+				valid_from=approved.date(),
+				valid_until=until,
+				withdrawn_at=get_datetime(r.modified) if r.docstatus == 2 else None,
+				active=r.docstatus == 1 and r.status == "Approved",
+				# no record named is no record in scope: never the client's every record
+				records=frozenset(records.get(r.name, ())) or frozenset({("", "")}),
+				uses_left=max(int(r.max_uses) - int(r.uses or 0), 0) if r.max_uses else None,
+				requires=frozenset({r.client_consent})
+				if r.client_consent and r.ground == WRITTEN_CONSENT
+				else frozenset(),
+			)
+		)
+	return grants
+
+
+def agreement_for(parties) -> Agreement | None:
+	"""The Confidentiality Agreement in force for the person recorded as `parties` (the
+	newest current one on any of their records; None when none was ever made). Three queries."""
+	parties = list(dict.fromkeys(tuple(p) for p in parties))
+	if not parties or not frappe.db.table_exists("Confidentiality Agreement"):
+		return None
+	row = frappe.db.sql(
+		f"""SELECT name FROM `tabConfidentiality Agreement`
+		WHERE (party_type, party) IN ({", ".join(["(%s, %s)"] * len(parties))}) AND status = 'Current'
+		ORDER BY agreed_on DESC, creation DESC LIMIT 1""",
+		tuple(v for p in parties for v in p),
+	)
+	if not row:
+		return None
+	name = row[0][0]
+	purposes = frappe.db.sql(
+		"""SELECT purpose FROM `tabClient Consent Purpose`
+		WHERE parent = %s AND parenttype = 'Confidentiality Agreement'""",
+		(name,),
+	)
+	recipients = frappe.db.sql(
+		"""SELECT r.recipient_user, u.email, r.recipient_email FROM `tabConsent Recipient` r
+		LEFT JOIN `tabUser` u ON u.name = r.recipient_user
+		WHERE r.parent = %s AND r.parenttype = 'Confidentiality Agreement'""",
+		(name,),
+	)
+	return Agreement(
+		name=name,
+		purposes=frozenset(p[0] for p in purposes),
+		recipients=frozenset(normalise(v) for row in recipients for v in row if v),
+	)
+
+
+def encode_agreement(agreement: Agreement | None) -> dict | None:
+	if agreement is None:
+		return None
+	return {
+		"name": agreement.name,
+		"purposes": sorted(agreement.purposes),
+		"recipients": sorted(agreement.recipients),
+	}
+
+
+def decode_agreement(data: dict | None) -> Agreement | None:
+	if not data:
+		return None
+	return Agreement(data["name"], frozenset(data["purposes"]), frozenset(data["recipients"]))
+
+
 def _encode(grant: Grant) -> dict:
 	return {
 		"name": grant.name,
@@ -124,6 +249,10 @@ def _encode(grant: Grant) -> dict:
 		"withdrawn_at": grant.withdrawn_at.isoformat() if grant.withdrawn_at else None,
 		"active": grant.active,
 		"superseded": grant.superseded,
+		"records": sorted(list(r) for r in grant.records),
+		"uses_left": grant.uses_left,
+		"ground": grant.ground,
+		"requires": sorted(grant.requires),
 	}
 
 
@@ -138,6 +267,10 @@ def _decode(data: dict) -> Grant:
 		withdrawn_at=datetime.fromisoformat(data["withdrawn_at"]) if data["withdrawn_at"] else None,
 		active=data["active"],
 		superseded=data["superseded"],
+		records=frozenset(tuple(r) for r in data.get("records", ())),
+		uses_left=data.get("uses_left"),
+		ground=data.get("ground", ""),
+		requires=frozenset(data.get("requires", ())),
 	)
 
 

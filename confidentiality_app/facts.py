@@ -39,7 +39,7 @@ import frappe
 import redis
 
 from confidentiality_app import clients, consents
-from confidentiality_app.policy import Grant
+from confidentiality_app.policy import Agreement, Grant
 
 CACHE_TTL = 300
 _EPOCH = "confidentiality_app:epoch"
@@ -51,6 +51,7 @@ class Facts:
 	identity: tuple[tuple[str, str], ...]
 	grants: tuple[Grant, ...]
 	addresses: frozenset[str]
+	agreement: Agreement | None = None
 
 
 def _key(party) -> str:
@@ -79,7 +80,12 @@ def load(party: tuple[str, str]) -> Facts:
 	"""The facts of one client, straight from the database."""
 	same_person = clients.identity(party)
 	grants = consents.grants_for(same_person, use_cache=False)
-	return Facts(tuple(same_person), grants, frozenset(clients.own_addresses(same_person)))
+	return Facts(
+		tuple(same_person),
+		grants,
+		frozenset(clients.own_addresses(same_person)),
+		consents.agreement_for(same_person),
+	)
 
 
 def _encode(facts: Facts, epoch: int) -> str:
@@ -89,6 +95,7 @@ def _encode(facts: Facts, epoch: int) -> str:
 			"identity": [list(p) for p in facts.identity],
 			"grants": [consents._encode(g) for g in facts.grants],
 			"addresses": sorted(facts.addresses),
+			"agreement": consents.encode_agreement(facts.agreement),
 		}
 	)
 
@@ -101,6 +108,7 @@ def _decode(raw: bytes | str, epoch: int) -> Facts | None:
 		tuple(tuple(p) for p in data["identity"]),
 		tuple(consents._decode(g) for g in data["grants"]),
 		frozenset(data["addresses"]),
+		consents.decode_agreement(data.get("agreement")),
 	)
 
 

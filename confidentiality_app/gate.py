@@ -98,6 +98,7 @@ def evaluate_records(
 	use_cache: bool = True,
 	has_access: frozenset[str] = frozenset(),
 	service_to_client: bool = True,
+	counted: bool = False,
 ) -> tuple[policy.Decision, list[tuple[str, str]]]:
 	"""One decision over several records at once (a mail about a Lead that also carries a
 	Quotation's file): every client any of them names must be covered. `records`:
@@ -105,9 +106,11 @@ def evaluate_records(
 	try:
 		parties: list[tuple[str, str]] = []
 		unknown: list[policy.Client] = []
+		released: set[tuple[str, str]] = set()
 		for doctype, name, doc in records:
 			if not clients.is_protected(doctype):
 				continue
+			released.add((doctype, name))
 			found = clients.clients_of(doctype, name, doc=doc)
 			parties += [p for p in found if p not in parties]
 			if (
@@ -127,6 +130,8 @@ def evaluate_records(
 			now=frappe.utils.now_datetime(),
 			has_access=has_access,
 			service_to_client=service_to_client,
+			records=frozenset(released),
+			counted=counted,
 		)
 		return policy.decide(request), parties
 	except Exception as e:
@@ -170,9 +175,16 @@ def decide_rows(
 				involved = (policy.Client(key=(doctype, name), unknown=True),)
 			else:
 				involved = tuple(
-					policy.Client(key=p, grants=known[p].grants if p in known else ()) for p in parties
+					policy.Client(key=p, grants=known[p].grants, agreement=known[p].agreement)
+					if p in known
+					else policy.Client(key=p)
+					for p in parties
 				)
-			decisions[name] = policy.decide(policy.Request(purpose=purpose, clients=involved, now=now))
+			decisions[name] = policy.decide(
+				policy.Request(
+					purpose=purpose, clients=involved, now=now, records=frozenset({(doctype, name)})
+				)
+			)
 		return decisions
 	except Exception as e:
 		frappe.log_error(title="Confidentiality: decision unavailable")
@@ -314,6 +326,7 @@ def _clients(parties, use_cache: bool, candidates: frozenset[str]) -> tuple[poli
 			policy.Client(
 				key=party,
 				grants=f.grants,
+				agreement=f.agreement,
 				self_ids=clients.self_ids(f.identity, candidates, addresses=own) if own else frozenset(),
 			)
 		)
@@ -366,7 +379,14 @@ def check(
 		use_cache=use_cache,
 		has_access=has_access,
 		service_to_client=service_to_client,
+		counted=not log_allowed,
 	)
+	if decision.counted_disclosures and log and log_allowed:
+		# each release under a disclosure of limited uses uses one, counted at once on the
+		# log's connection (the last use cannot be taken twice by two requests at once)
+		from confidentiality_app import disclosures
+
+		decision = disclosures.use(decision)
 	outcome = policy.apply_mode(decision, mode())
 	message = explain(decision, doctype, name, purpose, action or purpose)
 	verdict = Verdict(decision, outcome, parties, message)
@@ -506,6 +526,10 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 			return _(
 				"{0} is allowed: the recipient can already read it through their own roles, so nothing new is released."
 			).format(what)
+		if decision.clause:
+			return _("{0} is allowed by {1} ({2}).").format(
+				what, ", ".join(decision.basis), clause_text(decision.clause)
+			)
 		return _("{0} is allowed by {1}.").format(what, ", ".join(decision.basis))
 
 	client = clients.title_of(decision.client) if decision.client else ""
@@ -514,10 +538,14 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 		"Record the client's written consent first: use Record Consent on {0}, or create a Client Consent."
 	).format(client_label or _("the client record"))
 	code = decision.code
+	upholds = " " + _("Upheld: {0}.").format(clause_text(decision.clause)) if decision.clause else ""
 	if code == policy.UNKNOWN_CLIENT:
-		return _(
-			"{0} is refused: it names no client (its client field is empty), so no consent can cover it. Set the client on the record first."
-		).format(what)
+		return (
+			_(
+				"{0} is refused: it names no client (its client field is empty), so no consent can cover it. Set the client on the record first."
+			).format(what)
+			+ upholds
+		)
 	if code == policy.NO_CONSENT:
 		reason = _("client {0} has no consent for purpose {1}.").format(client_label, _(purpose))
 	elif code == policy.PURPOSE_MISSING:
@@ -545,9 +573,33 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 			"the consent of client {0} ({1}) was given on a consent form version that now requires re-consent."
 		).format(client_label, decision.detail)
 	elif code == policy.NOT_ACTIVE:
-		reason = _("the consent of client {0} ({1}) is not submitted.").format(client_label, decision.detail)
+		reason = _("the consent or disclosure of client {0} ({1}) is not in force.").format(
+			client_label, decision.detail
+		)
+	elif code == policy.OUT_OF_SCOPE:
+		reason = _("the disclosure for client {0} ({1}) does not name this record.").format(
+			client_label, decision.detail
+		)
+		how = _("A disclosure covers only the records it names; request a new disclosure for this one.")
+	elif code == policy.USED_UP:
+		reason = _("the disclosure for client {0} ({1}) has been used as many times as it allows.").format(
+			client_label, decision.detail
+		)
+		how = _("Request a new disclosure.")
+	elif code == policy.BEYOND_AGREEMENT:
+		reason = _(
+			"it goes beyond the level of confidentiality agreed with client {0} at the start ({1})."
+		).format(client_label, decision.detail)
+		how = _(
+			"No consent can go beyond the Confidentiality Agreement; only a new written agreement with the client can widen it."
+		)
 	else:
 		return _(
 			"{0} is refused: the confidentiality decision could not be made ({1}), so the action is blocked until it can. Ask your administrator to check Confidentiality Settings, Redis and the database."
 		).format(what, decision.detail)
-	return _("{0} is refused: {1} {2}").format(what, reason, how)
+	return _("{0} is refused: {1} {2}").format(what, reason, how) + upholds
+
+
+def clause_text(clause: str) -> str:
+	"""The Code clause(s) of a decision, translated ("a; b")."""
+	return "; ".join(_(part) for part in clause.split("; ") if part)

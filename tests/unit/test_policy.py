@@ -9,6 +9,7 @@ import pytest
 
 from confidentiality_app import policy
 from confidentiality_app.policy import (
+	BEYOND_AGREEMENT,
 	ENFORCE,
 	EVERYONE,
 	EXPIRED,
@@ -18,11 +19,14 @@ from confidentiality_app.policy import (
 	NOT_ACTIVE,
 	NOT_PROTECTED,
 	NOT_YET_VALID,
+	OUT_OF_SCOPE,
 	PURPOSE_MISSING,
 	RECIPIENT_NOT_NAMED,
 	SUPERSEDED,
 	UNAVAILABLE,
+	USED_UP,
 	WITHDRAWN,
+	Agreement,
 	Client,
 	Decision,
 	Grant,
@@ -133,6 +137,9 @@ class TestHelpers:
 	def test_priority_lists_every_denial_code_once(self):
 		assert len(set(policy._PRIORITY)) == len(policy._PRIORITY)
 		assert set(policy._PRIORITY) == {
+			BEYOND_AGREEMENT,
+			OUT_OF_SCOPE,
+			USED_UP,
 			RECIPIENT_NOT_NAMED,
 			WITHDRAWN,
 			EXPIRED,
@@ -430,10 +437,13 @@ def failing_grant(code: str, name: str) -> Grant:
 		SUPERSEDED: lambda: grant(name, superseded=True),
 		NOT_ACTIVE: lambda: grant(name, active=False),
 		PURPOSE_MISSING: lambda: grant(name, purposes=(OTHER_PURPOSE,)),
+		OUT_OF_SCOPE: lambda: grant(name, kind="disclosure", records=frozenset({("Lead", "ELSEWHERE")})),
+		USED_UP: lambda: grant(name, kind="disclosure", uses_left=0),
 	}[code]()
 
 
-FAILURE_CODES = [c for c in policy._PRIORITY if c != NO_CONSENT]
+# beyond the agreement is the client's, not one grant's: tested on its own below
+FAILURE_CODES = [c for c in policy._PRIORITY if c not in (NO_CONSENT, BEYOND_AGREEMENT)]
 
 
 def decide_with(*grants: Grant) -> Decision:
@@ -479,6 +489,122 @@ class TestPriority:
 		valid = grant("VALID")
 		for grants in ((failing_grant(code, "BAD"), valid), (valid, failing_grant(code, "BAD"))):
 			assert_granted(decide_with(*grants), "VALID")
+
+
+# --------------------------------------------------------------------------- disclosures
+
+LEAD = ("Lead", "LEAD-0002")
+QUOTE = ("Quotation", "QTN-0001")
+
+
+def disclosure(name="DR-1", ground=policy.WRITTEN_CONSENT, **kwargs) -> Grant:
+	kwargs.setdefault("records", frozenset({LEAD}))
+	return grant(name, kind="disclosure", ground=ground, **kwargs)
+
+
+def released(
+	*grants: Grant, records=(LEAD,), recipients=(BOB,), agreement=None, counted=False, purpose=PURPOSE
+):
+	return decide(
+		Request(
+			purpose=purpose,
+			clients=(Client(key=C2, grants=tuple(grants), agreement=agreement),),
+			recipients=tuple(recipients),
+			now=NOW,
+			records=frozenset(records),
+			counted=counted,
+		)
+	)
+
+
+class TestDisclosureGrants:
+	def test_in_scope_allows_with_the_disclosure_as_basis_and_its_clause(self):
+		d = released(disclosure(ground=policy.SERIOUS_DANGER, recipients=BOB))
+		assert_granted(d, "DR-1")
+		assert d.clause == policy.CLAUSE_DANGER
+
+	@pytest.mark.parametrize(
+		"ground, clause",
+		[
+			(policy.WRITTEN_CONSENT, policy.CLAUSE_CONSENT),
+			(policy.GOVERNMENT_REQUIREMENT, policy.CLAUSE_GOVERNMENT),
+			(policy.SERIOUS_DANGER, policy.CLAUSE_DANGER),
+		],
+	)
+	def test_each_ground_names_its_clause(self, ground, clause):
+		assert released(disclosure(ground=ground)).clause == clause
+
+	def test_a_record_it_does_not_name_is_out_of_scope(self):
+		d = released(disclosure(), records=(LEAD, QUOTE))
+		assert_denied(d, OUT_OF_SCOPE)
+		assert d.clause == policy.CLAUSE_NON_DISCLOSURE
+
+	def test_no_records_known_is_out_of_scope(self):
+		assert_denied(released(disclosure(), records=()), OUT_OF_SCOPE)
+
+	def test_another_channel_is_purpose_missing(self):
+		assert_denied(released(disclosure(), purpose=OTHER_PURPOSE), PURPOSE_MISSING)
+
+	def test_another_recipient_is_not_named(self):
+		assert_denied(released(disclosure(recipients=BOB), recipients=(CAROL,)), RECIPIENT_NOT_NAMED)
+
+	def test_a_print_or_export_under_a_disclosure_is_made_for_its_recipient(self):
+		assert_granted(released(disclosure(recipients=BOB), recipients=()), "DR-1")
+		assert_denied(released(disclosure(recipients=BOB), recipients=(ALL_USERS,)), RECIPIENT_NOT_NAMED)
+		# a consent naming recipients still cannot cover a print
+		assert_denied(released(grant("CONS-1", recipients=BOB), recipients=()), RECIPIENT_NOT_NAMED)
+
+	def test_used_up_is_refused_unless_the_use_was_counted(self):
+		assert_denied(released(disclosure(uses_left=0)), USED_UP)
+		assert_granted(released(disclosure(uses_left=0), counted=True), "DR-1")
+
+	def test_limited_uses_are_reported_for_counting(self):
+		assert released(disclosure(uses_left=2)).counted_disclosures == ("DR-1",)
+		assert released(disclosure()).counted_disclosures == ()
+		assert released(grant("CONS-1")).counted_disclosures == ()
+
+	def test_disclosure_is_preferred_to_a_consent(self):
+		assert_granted(released(grant("CONS-1"), disclosure()), "DR-1")
+
+	def test_written_consent_disclosure_holds_only_while_its_consent_holds(self):
+		consent = grant("CONS-1")
+		assert_granted(released(consent, disclosure(requires=frozenset({"CONS-1"}))), "DR-1")
+		expired = grant("CONS-1", valid_until=YESTERDAY)
+		d = released(expired, disclosure(requires=frozenset({"CONS-1"})))
+		assert_denied(d, EXPIRED)
+		withdrawn = grant("CONS-1", withdrawn_at=NOW - ONE_SECOND)
+		assert_denied(released(withdrawn, disclosure(requires=frozenset({"CONS-1"}))), WITHDRAWN)
+		assert_denied(released(disclosure(requires=frozenset({"CONS-9"}))), NOT_ACTIVE)
+
+
+class TestAgreement:
+	AGREED = Agreement("CA-1", purposes=frozenset({PURPOSE}), recipients=BOB)
+
+	def test_consent_within_the_agreement_allows(self):
+		assert_granted(released(grant("CONS-1"), agreement=self.AGREED), "CONS-1")
+
+	def test_consent_beyond_the_agreement_covers_nothing(self):
+		d = released(grant("CONS-1"), agreement=self.AGREED, recipients=(CAROL,))
+		assert_denied(d, BEYOND_AGREEMENT)
+		assert d.clause == policy.CLAUSE_AGREEMENT
+		narrow = Agreement("CA-1", purposes=frozenset({OTHER_PURPOSE}))
+		assert_denied(released(grant("CONS-1"), agreement=narrow), BEYOND_AGREEMENT)
+
+	def test_written_consent_disclosure_is_bounded_too(self):
+		d = released(disclosure(), agreement=self.AGREED, recipients=(CAROL,))
+		assert_denied(d, BEYOND_AGREEMENT)
+
+	@pytest.mark.parametrize("ground", [policy.GOVERNMENT_REQUIREMENT, policy.SERIOUS_DANGER])
+	def test_the_codes_own_limits_are_not_bounded(self, ground):
+		d = released(disclosure(ground=ground), agreement=self.AGREED, recipients=(CAROL,))
+		assert_granted(d, "DR-1")
+
+	def test_no_recipient_is_beyond_a_recipient_limited_agreement(self):
+		assert_denied(released(grant("CONS-1"), agreement=self.AGREED, recipients=()), BEYOND_AGREEMENT)
+
+	def test_refusals_name_the_clause_they_uphold(self):
+		assert released().clause == policy.CLAUSE_NON_DISCLOSURE
+		assert released(purpose="Marketing").clause == policy.CLAUSE_PUBLICITY
 
 
 # --------------------------------------------------------------------------- apply_mode
