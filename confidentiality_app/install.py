@@ -31,6 +31,9 @@ STANDARD_PURPOSES = {
 DEFAULT_PROTECTED = (
 	# a consent record names its client: sharing it discloses that client too
 	("confidentiality_app", "Client Consent", "party"),
+	# so do a disclosure and the agreement made at the start
+	("confidentiality_app", "Disclosure Request", "party"),
+	("confidentiality_app", "Confidentiality Agreement", "party"),
 	("frappe", "Contact", ""),
 	("frappe", "Address", "links"),
 	("erpnext", "Lead", ""),
@@ -100,6 +103,7 @@ def ensure_defaults(fresh: bool = False):
 
 	keys.ensure()
 	ensure_authorities()
+	ensure_letter_template()
 	ensure_email_fields()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
@@ -160,6 +164,35 @@ def ensure_roles():
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
+
+
+LETTER_SUBJECT = "What we disclosed about you ({{ doc.name }})"
+LETTER_BODY = """<p>Dear {{ client_name }},</p>
+<p>As our Code of conduct asks, we are writing to confirm a disclosure of your information:
+{{ doc.description }}</p>
+<p>It was disclosed to {{ doc.recipient_name }}, on the ground: {{ _(doc.ground) }}, because
+{{ doc.purpose }}. Our letter, attached, gives the details.</p>
+{% if disclosures_link %}<p>You can see every disclosure we have made about you here:
+<a href="{{ disclosures_link }}">{{ disclosures_link }}</a> (the link is valid for 30 days).</p>{% endif %}
+<p>If you have any question or wish to complain, please reply to this email.</p>"""
+
+
+def ensure_letter_template():
+	"""The email that carries the letter to the client: the office may reword it (it is
+	created once and never overwritten)."""
+	from confidentiality_app import disclosures
+
+	if frappe.db.exists("Email Template", disclosures.LETTER_EMAIL_TEMPLATE):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Email Template",
+			"name": disclosures.LETTER_EMAIL_TEMPLATE,
+			"subject": LETTER_SUBJECT,
+			"use_html": 1,
+			"response_html": LETTER_BODY,
+		}
+	).insert(ignore_permissions=True)
 
 
 def ensure_authorities():

@@ -2,17 +2,30 @@
 tests; every name stays importable as `confidentiality_app.api.<name>`."""
 
 from confidentiality_app.api.consent import check, client_consents, record_consent, withdraw_consent
+from confidentiality_app.api.disclosure import (
+	approve_disclosure,
+	complete_disclosure,
+	refuse_disclosure,
+	request_disclosure,
+)
 from confidentiality_app.api.email import discard_held_email, release_held_email
 from confidentiality_app.api.log import publish_log_anchor, seal_log, verify_log
+from confidentiality_app.api.withdrawal import consent_recipients, send_withdrawal_notice
 
 __all__ = [
+	"approve_disclosure",
 	"check",
 	"client_consents",
+	"complete_disclosure",
+	"consent_recipients",
 	"discard_held_email",
 	"publish_log_anchor",
 	"record_consent",
+	"refuse_disclosure",
 	"release_held_email",
+	"request_disclosure",
 	"seal_log",
+	"send_withdrawal_notice",
 	"verify_log",
 	"withdraw_consent",
 ]

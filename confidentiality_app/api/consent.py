@@ -181,11 +181,44 @@ def client_consents(doctype, name):
 				"party": party[1],
 				"title": clients.title_of(party),
 				"consents": consents,
+				"disclosures": _disclosures_of(same_person),
+				"agreement": _agreement_of(same_person),
 			}
 		)
 	return {
 		"protected": True,
 		"clients": result,
 		"can_record": frappe.has_permission("Client Consent", "create"),
+		"can_request_disclosure": frappe.has_permission("Disclosure Request", "create"),
 		"client_doctypes": sorted(clients.client_doctypes()),
+	}
+
+
+def _disclosures_of(same_person) -> list[dict]:
+	"""The client's disclosures the user may read, newest first."""
+	if not frappe.has_permission("Disclosure Request", "read"):
+		return []
+	rows = []
+	for party_type, party in same_person:
+		rows += frappe.get_list(
+			"Disclosure Request",
+			filters={"party_type": party_type, "party": party},
+			fields=["name", "status", "ground", "recipient_name", "requested_on", "approved_on", "creation"],
+			order_by="creation desc",
+		)
+	return sorted(rows, key=lambda r: r.creation, reverse=True)
+
+
+def _agreement_of(same_person) -> dict | None:
+	"""The Confidentiality Agreement in force (what may ever be released, and to whom)."""
+	from confidentiality_app import consents
+
+	agreement = consents.agreement_for(same_person)
+	if agreement is None:
+		return None
+	return {
+		"name": agreement.name,
+		"purposes": sorted(agreement.purposes),
+		"recipients": sorted(agreement.recipients),
+		"agreed_on": frappe.db.get_value("Confidentiality Agreement", agreement.name, "agreed_on"),
 	}

@@ -80,11 +80,39 @@ class Screened:
 		self.monitored = 0
 
 
+# This app's own registers (what was disclosed, to whom, on which ground): the office's
+# records of its duty, exported whole by a Confidentiality Officer (logged) or not at all.
+REGISTERS = frozenset({"Disclosure Register"})
+
+
+def _office_register(report) -> bool:
+	return (
+		report.name in REGISTERS
+		and report.is_standard == "Yes"
+		and report.module == "Confidentiality"
+		and report.report_type == "Script Report"
+	)
+
+
 def screen(report, result: dict) -> Screened | None:
 	"""Which rows of a report's result may leave for Export. None when the report touches
 	no protected record (nothing to decide, nothing to log)."""
 	columns = result.get("columns") or []
 	rows = list(result.get("result") or [])
+	if _office_register(report):
+		from confidentiality_app.permissions import can_act_for_office
+
+		count = len([r for r in rows if r])
+		if can_act_for_office():
+			return Screened(rows, 0, count, "", None, None)
+		return Screened(
+			[],
+			count,
+			count,
+			_("The {0} is exported only by Confidentiality Officers.").format(_(report.name)),
+			None,
+			None,
+		)
 	keys = _protected_columns(columns)
 	ref = report.ref_doctype
 	real = [r for r in rows if r and not (isinstance(r, dict) and r.get("is_total_row"))]

@@ -225,6 +225,7 @@ frappe.provide("confidentiality_app.consent_panel");
 		}
 		html += `</div>`;
 
+		html += render_agreement(client);
 		if ((client.consents || []).length) {
 			const can_open = frappe.model.can_read("Client Consent");
 			html += `<ul class="consent-list">`;
@@ -252,8 +253,52 @@ frappe.provide("confidentiality_app.consent_panel");
 			}
 			html += `</ul>`;
 		}
+		html += render_disclosures(client);
 		html += `</div>`;
 		return html;
+	}
+
+	// The level of confidentiality agreed at the start (rule 3): no consent goes beyond it.
+	function render_agreement(client) {
+		const agreement = client.agreement;
+		if (!agreement) return "";
+		const purposes = (agreement.purposes || []).length
+			? purpose_tags(agreement.purposes)
+			: esc(__("nothing"));
+		const to = (agreement.recipients || []).length
+			? esc(__("only to {0}", [agreement.recipients.join(", ")]))
+			: "";
+		return `<div class="consent-agreement small">${esc(
+			__("Agreed at the start ({0}):", [frappe.datetime.str_to_user(agreement.agreed_on)])
+		)} <a href="${esc(
+			frappe.utils.get_form_link("Confidentiality Agreement", agreement.name)
+		)}">${esc(agreement.name)}</a> ${esc(__("may ever release"))} ${purposes} ${to}</div>`;
+	}
+
+	const DISCLOSURE_COLOR = {
+		"Pending Approval": "orange",
+		Approved: "blue",
+		Completed: "green",
+		Refused: "red",
+		Revoked: "gray",
+	};
+
+	function render_disclosures(client) {
+		const rows = client.disclosures || [];
+		if (!rows.length) return "";
+		let html = `<div class="consent-covers">${esc(__("Disclosures"))}</div><ul class="consent-list">`;
+		for (const d of rows) {
+			const color = DISCLOSURE_COLOR[d.status] || "gray";
+			html += `<li>
+				<a href="${esc(frappe.utils.get_form_link("Disclosure Request", d.name))}">${esc(
+				d.name
+			)}</a>
+				<span class="indicator-pill ${color}"><span>${esc(__(d.status))}</span></span>
+				<span>${esc(__(d.ground))}</span>
+				<span class="text-muted small">${esc(__("to {0}", [d.recipient_name || ""]))}</span>
+			</li>`;
+		}
+		return html + `</ul>`;
 	}
 
 	function summary(clients) {
@@ -375,14 +420,26 @@ frappe.provide("confidentiality_app.consent_panel");
 	function add_buttons(frm, data) {
 		const group = __("Confidentiality");
 		if (data.can_record) {
-			const client = default_client(frm, data);
-			if (client) {
+			const consent_client = default_client(frm, data);
+			if (consent_client) {
 				frm.add_custom_button(
 					__("Record Consent"),
-					() => new_consent(client.party_type, client.party),
+					() => new_consent(consent_client.party_type, consent_client.party),
 					group
 				);
 			}
+		}
+		const client = default_client(frm, data);
+		if (data.can_request_disclosure && client) {
+			frm.add_custom_button(
+				__("Request Disclosure"),
+				() =>
+					frappe.new_doc("Disclosure Request", {
+						party_type: client.party_type,
+						party: client.party,
+					}),
+				group
+			);
 		}
 		if (frappe.model.can_read("Confidentiality Log")) {
 			frm.add_custom_button(

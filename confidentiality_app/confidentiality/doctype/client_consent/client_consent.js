@@ -26,6 +26,9 @@ frappe.ui.form.on("Client Consent", {
 			frm.trigger("setup_withdraw");
 		} else if (frm.doc.docstatus === 2) {
 			frm.trigger("setup_record_new");
+			if (frappe.user.has_role("Confidentiality Officer")) {
+				frm.add_custom_button(__("Notify Recipients"), () => notify_recipients(frm));
+			}
 		}
 		if (frm.doc.party_type && frm.doc.party && !frm.is_new()) {
 			frm.add_custom_button(
@@ -172,4 +175,49 @@ function withdraw(frm) {
 	});
 	dialog.get_primary_btn().removeClass("btn-primary").addClass("btn-danger");
 	dialog.show();
+}
+
+// After a withdrawal: who received information under the consent, and a notice to them
+// (it names no client: it gives the date and the log references of what was sent).
+function notify_recipients(frm) {
+	frappe
+		.call("confidentiality_app.api.consent_recipients", { consent: frm.doc.name })
+		.then(({ message }) => {
+			const rows = message || [];
+			if (!rows.length) {
+				frappe.msgprint(__("Nobody outside received information under this consent."));
+				return;
+			}
+			const dialog = new frappe.ui.Dialog({
+				title: __("Tell the recipients the consent was withdrawn"),
+				fields: [
+					{
+						fieldname: "recipients",
+						fieldtype: "MultiCheck",
+						label: __("Received information under this consent"),
+						options: rows.map((r) => ({
+							label: `${r.recipient} (${r.channels.join(", ")}, ${frappe.datetime.str_to_user(r.last)})`,
+							value: r.recipient,
+							checked: 1,
+						})),
+					},
+				],
+				primary_action_label: __("Send Notice"),
+				primary_action({ recipients }) {
+					frappe
+						.call("confidentiality_app.api.send_withdrawal_notice", {
+							consent: frm.doc.name,
+							recipients,
+						})
+						.then(({ message }) => {
+							dialog.hide();
+							frappe.show_alert({
+								message: __("Notice sent to {0}", [(message || []).join(", ")]),
+								indicator: "green",
+							});
+						});
+				},
+			});
+			dialog.show();
+		});
 }

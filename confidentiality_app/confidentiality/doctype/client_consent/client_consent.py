@@ -12,7 +12,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_link_to_form, getdate, now_datetime, today
 
-from confidentiality_app import audit, clients, consents, facts
+from confidentiality_app import audit, clients, consents, facts, policy
 from confidentiality_app.permissions import can_act_for_office
 
 
@@ -160,7 +160,40 @@ class ClientConsent(Document):
 		self.consent_form_version = form.version
 
 	def before_submit(self):
+		self.validate_agreement()
 		self.status = self.current_status()
+
+	def validate_agreement(self):
+		"""The level of confidentiality agreed at the start holds for ever (rule 3): a consent
+		cannot go beyond the client's Confidentiality Agreement (the gate ignores what does)."""
+		agreement = consents.agreement_for(clients.identity((self.party_type, self.party)))
+		if agreement is None:
+			return
+		beyond = [_(row.purpose) for row in self.purposes if row.purpose not in agreement.purposes]
+		if agreement.recipients:
+			if not self.recipients:
+				beyond.append(_("any recipient"))
+			for row in self.recipients:
+				ids = {
+					policy.normalise(v)
+					for v in (
+						row.recipient_user,
+						row.recipient_email,
+						frappe.db.get_value("User", row.recipient_user, "email")
+						if row.recipient_user
+						else None,
+					)
+					if v
+				}
+				if not ids & agreement.recipients:
+					beyond.append(row.recipient_user or row.recipient_email)
+		if beyond:
+			frappe.throw(
+				_(
+					"This consent goes beyond the Confidentiality Agreement {0} made with the client at the start ({1}). A consent cannot widen what was agreed; make a new written agreement with the client first."
+				).format(get_link_to_form("Confidentiality Agreement", agreement.name), ", ".join(beyond)),
+				title=_("Beyond The Confidentiality Agreement"),
+			)
 
 	def current_status(self):
 		if self.docstatus == 2 or self.withdrawn_on:
