@@ -11,7 +11,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from confidentiality_app import audit, clients, facts
+from confidentiality_app import audit, clients, consents, facts, policy
+from confidentiality_app.permissions import can_act_for_office
 
 # what changes as the agreement is replaced: the rest is the agreement itself
 _BOOKKEEPING = {"status", "superseded_by", "modified", "modified_by"}
@@ -77,6 +78,35 @@ class ConfidentialityAgreement(Document):
 		current = [c for c in current if (c.party_type, c.party) in same]
 		self.supersedes = current[0].name if current else None
 		self._replaced = [c.name for c in current]
+		if self.supersedes and not can_act_for_office():
+			self._refuse_widening()
+
+	def _refuse_widening(self):
+		"""A new agreement that lets more out than the one in force needs the office: the
+		level agreed at the start is not widened by whoever holds the client's file."""
+		old = consents.agreement_for(clients.identity((self.party_type, self.party)))
+		if old is None:
+			return
+		wider = [_(r.purpose) for r in self.purposes if r.purpose not in old.purposes]
+		ids = {
+			policy.normalise(v)
+			for r in self.recipients
+			for v in (
+				r.recipient_email,
+				r.recipient_user,
+				frappe.db.get_value("User", r.recipient_user, "email") if r.recipient_user else None,
+			)
+			if v
+		}
+		if old.recipients and (not self.recipients or not ids <= old.recipients):
+			wider.append(_("more recipients"))
+		if wider:
+			frappe.throw(
+				_(
+					"This agreement lets out more than {0}, the one in force ({1}): only the Confidentiality Office records a wider agreement."
+				).format(old.name, ", ".join(wider)),
+				frappe.PermissionError,
+			)
 
 	def after_insert(self):
 		for name in getattr(self, "_replaced", []):

@@ -71,3 +71,21 @@ class TestConfidentialityAgreement(ConfidentialityTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "beyond the Confidentiality Agreement"):
 			consent("Lead", lead.name, ["Print"])
 		self.assertEqual(frappe.db.get_value("Client Consent", older, "docstatus"), 1)
+
+	def test_only_the_office_widens_an_agreement(self):
+		from confidentiality_app.tests.utils import make_user
+
+		lead = make_lead()
+		agreement(lead, purposes=("Email",), recipients=("supervisor@school.example",))
+		practitioner = make_user(roles=("Practitioner", "Sales User"))
+		frappe.set_user(practitioner)
+		try:
+			with self.assertRaisesRegex(frappe.PermissionError, "only the Confidentiality Office"):
+				agreement(lead, purposes=("Email", "Marketing"), recipients=("supervisor@school.example",))
+			with self.assertRaisesRegex(frappe.PermissionError, "more recipients"):
+				agreement(lead, purposes=("Email",), recipients=("boss@employer.example",))
+			# narrowing is the practitioner's to record
+			narrower = agreement(lead, purposes=(), recipients=("supervisor@school.example",))
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Confidentiality Agreement", narrower.name, "status"), "Current")

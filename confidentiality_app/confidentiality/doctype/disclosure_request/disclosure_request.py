@@ -16,12 +16,32 @@ from frappe.utils import now_datetime
 
 from confidentiality_app import clients, disclosures
 
+# set only by confidentiality_app.disclosures' transitions
+_DECIDED = (
+	"approved_by",
+	"approved_on",
+	"refused_by",
+	"refusal_reason",
+	"completed_on",
+	"letter_sent",
+	"letter_email",
+	"letter_file",
+	"letter_note",
+	"requested_on",
+)
+
 
 class DisclosureRequest(Document):
 	def validate(self):
-		if self.docstatus == 0:
+		if self.docstatus == 0 or self.is_new():
 			self.status = "Draft"
-		self.requested_by = self.requested_by or frappe.session.user
+			# a decision is made only by its transitions, never carried in by an insert
+			# (REST, Data Import, a copy)
+			for field in _DECIDED:
+				self.set(field, None)
+			self.uses = 0
+		if self.is_new() or not self.requested_by:
+			self.requested_by = frappe.session.user  # whoever files it, never named by the input
 		if self.party_type and self.party:
 			if not frappe.db.exists(self.party_type, self.party):
 				frappe.throw(_("Client {0} {1} does not exist.").format(_(self.party_type), self.party))

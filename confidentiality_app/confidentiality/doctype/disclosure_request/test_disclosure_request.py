@@ -67,3 +67,30 @@ class TestDisclosureRequest(ConfidentialityTestCase):
 		doc = draft(lead, channels=[{"channel": "Email"}])
 		with self.assertRaisesRegex(frappe.ValidationError, "holds no email address"):
 			doc.submit()
+
+	def test_a_decision_cannot_be_carried_in_by_an_insert(self):
+		from confidentiality_app import api
+
+		lead = make_lead()
+		doc = frappe.get_doc(
+			{
+				"doctype": "Disclosure Request",
+				"party_type": "Lead",
+				"party": lead.name,
+				"ground": "Serious Danger",
+				"description": "Notes",
+				"purpose": "Danger",
+				"recipient_name": "Regulator",
+				"authority": "International Regulator of Coaching and Mentoring CIC",
+				"channels": [{"channel": "Print"}],
+				"evidence": "Threat",
+				"docstatus": 1,
+				"status": "Approved",
+				"approved_by": "Administrator",
+				"approved_on": "2026-01-01 10:00:00",
+				"uses": -1000,
+				"max_uses": 1,
+			}
+		).insert()
+		self.assertEqual((doc.status, doc.approved_on, doc.uses), ("Pending Approval", None, 0))
+		self.assertFalse(api.check("Lead", lead.name, "Print")["allowed"])
