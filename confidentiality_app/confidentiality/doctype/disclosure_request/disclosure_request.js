@@ -18,7 +18,8 @@ frappe.ui.form.on("Disclosure Request", {
 		frm.set_query("party_type", () => ({
 			filters: { name: ["in", (frappe.boot.confidentiality || {}).client_doctypes || []] },
 		}));
-		frm.set_query("channel", "channels", () => ({
+		// a Table MultiSelect takes its query on the table field itself
+		frm.set_query("channels", () => ({
 			filters: { name: ["in", ["Email", "Print", "Export", "Share"]] },
 		}));
 		frm.set_query("authority", () => {
