@@ -22,18 +22,26 @@ def grants_for(parties, use_cache: bool = False) -> tuple[Grant, ...]:
 
 
 def parties_with_purpose(purpose: str) -> list[tuple[str, str]]:
-	"""The records on which a submitted consent with `purpose` is recorded (one query):
-	only their clients can be allowed `purpose` (a set-based decision starts here)."""
-	return [
-		(party_type, party)
-		for party_type, party in frappe.db.sql(
+	"""The records on which a submitted consent with `purpose`, or an approved disclosure by
+	that channel, is recorded (two queries): only their clients can be allowed `purpose` (a
+	set-based decision starts here)."""
+	rows = list(
+		frappe.db.sql(
 			"""SELECT DISTINCT c.party_type, c.party FROM `tabClient Consent` c
 			JOIN `tabClient Consent Purpose` p ON p.parent = c.name AND p.parenttype = 'Client Consent'
 			WHERE c.docstatus = 1 AND p.purpose = %s""",
 			(purpose,),
 		)
-		if party_type and party
-	]
+	)
+	if frappe.db.table_exists("Disclosure Request"):
+		# and the clients of an approved disclosure by that channel
+		rows += frappe.db.sql(
+			"""SELECT DISTINCT d.party_type, d.party FROM `tabDisclosure Request` d
+			JOIN `tabDisclosure Channel` c ON c.parent = d.name AND c.parenttype = 'Disclosure Request'
+			WHERE d.docstatus = 1 AND d.status = 'Approved' AND c.channel = %s""",
+			(purpose,),
+		)
+	return list(dict.fromkeys((party_type, party) for party_type, party in rows if party_type and party))
 
 
 def invalidate(party=None) -> bool:

@@ -83,11 +83,17 @@ def evaluate(
 	doc=None,
 	use_cache: bool = True,
 	has_access: frozenset[str] = frozenset(),
+	unattended: bool = False,
 ) -> tuple[policy.Decision, list[tuple[str, str]]]:
 	"""The decision alone: no log, no exception. A protected record that names no client
 	is decided as an unknown client (refused), never as unprotected."""
 	return evaluate_records(
-		[(doctype, name, doc)], purpose, recipients, use_cache=use_cache, has_access=has_access
+		[(doctype, name, doc)],
+		purpose,
+		recipients,
+		use_cache=use_cache,
+		has_access=has_access,
+		unattended=unattended,
 	)
 
 
@@ -99,6 +105,7 @@ def evaluate_records(
 	has_access: frozenset[str] = frozenset(),
 	service_to_client: bool = True,
 	counted: bool = False,
+	unattended: bool = False,
 ) -> tuple[policy.Decision, list[tuple[str, str]]]:
 	"""One decision over several records at once (a mail about a Lead that also carries a
 	Quotation's file): every client any of them names must be covered. `records`:
@@ -132,6 +139,7 @@ def evaluate_records(
 			service_to_client=service_to_client,
 			records=frozenset(released),
 			counted=counted,
+			unattended=unattended,
 		)
 		return policy.decide(request), parties
 	except Exception as e:
@@ -140,7 +148,11 @@ def evaluate_records(
 
 
 def decide_rows(
-	doctype: str, names, purpose: str, covered: set[tuple[str, str]] | None = None
+	doctype: str,
+	names,
+	purpose: str,
+	covered: set[tuple[str, str]] | None = None,
+	unattended: bool = False,
 ) -> dict[str, policy.Decision]:
 	"""One decision per record for many records of one doctype (an export), set-based: the
 	clients of every row (one query per client field), the records that any consent with
@@ -182,7 +194,11 @@ def decide_rows(
 				)
 			decisions[name] = policy.decide(
 				policy.Request(
-					purpose=purpose, clients=involved, now=now, records=frozenset({(doctype, name)})
+					purpose=purpose,
+					clients=involved,
+					now=now,
+					records=frozenset({(doctype, name)}),
+					unattended=unattended,
 				)
 			)
 		return decisions
@@ -190,6 +206,41 @@ def decide_rows(
 		frappe.log_error(title="Confidentiality: decision unavailable")
 		failed = policy.unavailable(f"{type(e).__name__}: {e}")
 		return {n: failed for n in names}
+
+
+def use_disclosures(decisions: dict) -> dict:
+	"""One release of many rows (an export): each limited disclosure that allows some of its
+	rows is used once; the rows of a disclosure used up in between are refused (fail
+	closed). Returns the decisions to apply."""
+	names = sorted({n for d in decisions.values() if d.allowed for n in d.counted_disclosures})
+	if not names:
+		return decisions
+	from confidentiality_app import disclosures
+
+	failed = {}
+	for name in names:
+		used = disclosures.use(
+			policy.Decision(True, policy.GRANTED, basis=(name,), counted_disclosures=(name,))
+		)
+		if not used.allowed:
+			failed[name] = used
+	if not failed:
+		return decisions
+	result = {}
+	for key, decision in decisions.items():
+		lost = [n for n in decision.counted_disclosures if n in failed] if decision.allowed else []
+		result[key] = failed[lost[0]] if lost else decision
+	return result
+
+
+def disclosures_used(decisions) -> tuple[list[str], str]:
+	"""The disclosures an export's allowed rows rest on, and their Code clauses."""
+	names, clauses = [], []
+	for decision in decisions:
+		if decision.allowed and decision.disclosures:
+			names += [n for n in decision.disclosures if n not in names]
+			clauses += [c for c in decision.clause.split("; ") if c and c not in clauses]
+	return names, "; ".join(clauses)
 
 
 COVERED_TTL = 60
@@ -247,7 +298,8 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 					f"SELECT u.name FROM `tabUser` u WHERE u.enabled = 1 AND u.user_type = 'System User' AND {clients.STAFF}"
 				)
 			}
-		decisions = decide_rows(doctype, candidates, purpose, covered=parties)
+		# an integration's read: not made for any disclosure's recipient
+		decisions = decide_rows(doctype, candidates, purpose, covered=parties, unattended=True)
 		allowed = {name for name, decision in decisions.items() if decision.allowed}
 		if cacheable:
 			# its decisions came from the clients' facts, themselves loaded fresh for the epoch

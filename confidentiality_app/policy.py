@@ -141,14 +141,14 @@ class Grant:
 		own limits (a government requirement, serious danger) are not the client's to set."""
 		return self.kind != "disclosure" or self.ground in ("", WRITTEN_CONSENT)
 
-	def covers_recipient(self, recipient: frozenset[str] | None) -> bool:
+	def covers_recipient(self, recipient: frozenset[str] | None, unattended: bool = False) -> bool:
 		if not self.recipients:
 			return True
 		if recipient is None:
-			# a print or an export names no recipient: one made under a disclosure is made
-			# for the recipient the disclosure names (a consent naming recipients cannot say
-			# where a print will go)
-			return self.kind == "disclosure"
+			# a print or an export names no recipient: one a person makes under a disclosure
+			# is made for the recipient the disclosure names (a consent naming recipients
+			# cannot say where a print will go; an integration reading in bulk is nobody's)
+			return self.kind == "disclosure" and not unattended
 		if EVERYONE in recipient:
 			return False
 		return bool(self.recipients & recipient)
@@ -161,6 +161,7 @@ class Grant:
 		records: frozenset[tuple[str, str]] = frozenset(),
 		agreement: Agreement | None = None,
 		counted: bool = False,
+		unattended: bool = False,
 	) -> str | None:
 		"""None when this grant allows `purpose` to `recipient` at `now` for `records`, else
 		the reason code. `counted`: the use was already counted (a decision taken again)."""
@@ -177,7 +178,7 @@ class Grant:
 			return NOT_YET_VALID
 		if self.valid_until is not None and today > self.valid_until:
 			return EXPIRED
-		if not self.covers_recipient(recipient):
+		if not self.covers_recipient(recipient, unattended):
 			return RECIPIENT_NOT_NAMED
 		if self.records and not (records and records <= self.records):
 			return OUT_OF_SCOPE
@@ -248,6 +249,9 @@ class Request:
 	# the decision is taken again for a release already decided and counted (a mail at send
 	# time): a disclosure's last use is not refused for having been used
 	counted: bool = False
+	# no person makes the release (an integration reading in bulk): it is not made for a
+	# disclosure's recipient
+	unattended: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,7 +264,8 @@ class Decision:
 	detail: str = ""  # e.g. the grant names whose failure explains the refusal
 	# the Code clause the decision rests on (allowed by a grant) or upholds (refused)
 	clause: str = ""
-	# the disclosures among the basis whose uses are limited (each release uses one)
+	# the disclosures among the basis, and those whose uses are limited (each release uses one)
+	disclosures: tuple[str, ...] = ()
 	counted_disclosures: tuple[str, ...] = ()
 
 	@property
@@ -291,6 +296,7 @@ def decide(request: Request) -> Decision:
 	basis: list[str] = []
 	clauses: list[str] = []
 	limited: list[str] = []
+	disclosed: list[str] = []
 	no_new_access = False
 	refusal_clause = CLAUSE_PUBLICITY if request.purpose in PUBLICITY_PURPOSES else CLAUSE_NON_DISCLOSURE
 	for client in request.clients:
@@ -324,12 +330,19 @@ def decide(request: Request) -> Decision:
 				basis.append(grant.name)
 				if grant.clause not in clauses:
 					clauses.append(grant.clause)
-				if grant.kind == "disclosure" and grant.uses_left is not None:
-					limited.append(grant.name)
+				if grant.kind == "disclosure":
+					disclosed.append(grant.name)
+					if grant.uses_left is not None:
+						limited.append(grant.name)
 	if not basis:
 		return Decision(True, NO_NEW_ACCESS if no_new_access else TO_CLIENT)
 	return Decision(
-		True, GRANTED, basis=tuple(basis), clause="; ".join(clauses), counted_disclosures=tuple(limited)
+		True,
+		GRANTED,
+		basis=tuple(basis),
+		clause="; ".join(clauses),
+		disclosures=tuple(disclosed),
+		counted_disclosures=tuple(limited),
 	)
 
 
@@ -345,7 +358,13 @@ def _best_grant(
 	ordered = sorted(client.grants, key=lambda g: g.kind != "disclosure")
 	for grant in ordered:
 		failure = grant.failure(
-			request.purpose, recipient, request.now, request.records, client.agreement, request.counted
+			request.purpose,
+			recipient,
+			request.now,
+			request.records,
+			client.agreement,
+			request.counted,
+			request.unattended,
 		)
 		if failure is None:
 			for required in sorted(grant.requires):

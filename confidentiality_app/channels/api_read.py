@@ -260,7 +260,7 @@ def _private_file_record() -> tuple[str, str] | None:
 	if not records or any(not (dt and dn and gate.is_protected(dt)) for dt, dn in records):
 		return None
 	for record in records:
-		decision, _parties = gate.evaluate(record[0], record[1], EXPORT)
+		decision, _parties = gate.evaluate(record[0], record[1], EXPORT, unattended=True)
 		if decision.allowed:
 			return None
 	return records[0]

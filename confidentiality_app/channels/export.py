@@ -97,10 +97,17 @@ def record_export(
 	refuse: bool,
 	client,
 	summary: str,
+	under: tuple[list[str], str] = ([], ""),
 ):
 	"""One log entry for one export (a file, a report, a mail of a report), with both
-	counts. Fail closed: when the log cannot be written, the export is refused."""
+	counts, and the disclosures its rows were released under (with their Code clauses).
+	Fail closed: when the log cannot be written, the export is refused."""
 	exported = 0 if refuse else total - withheld
+	disclosed, clause = under
+	basis = f"exported={exported} withheld={total if refuse else withheld} of={total}"
+	if disclosed and exported:
+		basis += " under=" + ",".join(disclosed)
+		summary += " " + _("Released under {0} ({1}).").format(", ".join(disclosed), gate.clause_text(clause))
 	try:
 		audit.append(
 			audit.Entry(
@@ -117,7 +124,7 @@ def record_export(
 				client_name=client[1] if client else None,
 				recipient=policy.EVERYONE,
 				reason=summary,
-				basis=f"exported={exported} withheld={total if refuse else withheld} of={total}",
+				basis=basis,
 			)
 		)
 	except audit.LogUnavailable:
@@ -152,7 +159,7 @@ def decide_export(doctype: str, names: list[str], action: str, reference: str, g
 	counts, refuse (raise) when rows would be withheld from a grouped export or the
 	setting refuses partial exports, else tell the user what was withheld. Returns the
 	names allowed to leave."""
-	decisions = gate.decide_rows(doctype, names, EXPORT)
+	decisions = gate.use_disclosures(gate.decide_rows(doctype, names, EXPORT))
 	mode = gate.mode()
 	withheld = [n for n in names if not policy.apply_mode(decisions[n], mode).proceed]
 	held = set(withheld)
@@ -188,6 +195,7 @@ def decide_export(doctype: str, names: list[str], action: str, reference: str, g
 		refuse=refuse,
 		client=client,
 		summary=summary,
+		under=gate.disclosures_used(decisions[n] for n in allowed),
 	)
 	why = ""
 	if refuse:

@@ -78,6 +78,7 @@ class Screened:
 		self.example = example  # (decision, doctype, name) of a withheld row
 		self.client = client
 		self.monitored = 0
+		self.under = ([], "")  # the disclosures rows were released under, and their clauses
 
 
 # This app's own registers (what was disclosed, to whom, on which ground): the office's
@@ -148,6 +149,7 @@ def screen(report, result: dict) -> Screened | None:
 	for doctype, names in wanted.items():
 		for name, decision in gate.decide_rows(doctype, names, EXPORT).items():
 			decisions[(doctype, name)] = decision
+	decisions = gate.use_disclosures(decisions)
 	current = gate.mode()
 	kept, withheld, monitored = [], 0, 0
 	example = None
@@ -163,6 +165,7 @@ def screen(report, result: dict) -> Screened | None:
 		kept.append(row)
 	screened = Screened(kept, withheld, len(real), "", example, example[0].client if example else None)
 	screened.monitored = monitored
+	screened.under = gate.disclosures_used(decisions.values())
 	return screened
 
 
@@ -194,6 +197,7 @@ def _log(report_name: str, screened: Screened, action: str, refuse: bool) -> str
 		refuse=refuse,
 		client=screened.client,
 		summary=summary,
+		under=screened.under,
 	)
 	return summary
 

@@ -76,6 +76,13 @@ def involved(lead, signed=True) -> dict:
 	return row
 
 
+def uses(name) -> int:
+	"""A disclosure's uses as committed (they are counted on the log's own connection)."""
+	from confidentiality_app import audit
+
+	return audit._connection().sql("SELECT uses FROM `tabDisclosure Request` WHERE name = %s", (name,))[0][0]
+
+
 def pdf_text(pdf: bytes) -> str:
 	import io
 
@@ -313,7 +320,7 @@ class TestScope(DisclosureTestCase):
 		self.assertEqual((entry["decision"], entry["outcome"]), ("Allow", "Allowed"))
 		self.assertEqual(entry["basis"], name)
 		self.assertIn(policy.CLAUSE_DANGER, entry["reason"])
-		self.assertEqual(frappe.db.get_value("Disclosure Request", name, "uses"), 1)
+		self.assertEqual(uses(name), 1)
 		# a second use is beyond the one allowed: held, never sent
 		self.send(lead, [to])
 		mail.flush()
@@ -346,6 +353,63 @@ class TestScope(DisclosureTestCase):
 		self.assertIn(lead.name, html)
 		(printed,) = logged(channel="Print", reference_name=lead.name)
 		self.assertEqual((printed["decision"], printed["basis"]), ("Allow", name))
+
+	def export(self, *names) -> str:
+		call_method(
+			"frappe.desk.reportview.export_query",
+			http_method="POST",
+			doctype="Lead",
+			file_format_type="CSV",
+			title="Lead",
+			fields=json.dumps(["`tabLead`.`name`"]),
+			filters=json.dumps([["Lead", "name", "in", list(names)]]),
+		)
+		return frappe.response.get("filecontent").decode("utf-8")
+
+	def test_an_export_in_scope_holds_only_the_disclosed_record_and_uses_it_once(self):
+		lead, other = make_lead(), make_lead()
+		name, _to = self.approved_danger(lead, channels=["Export"], max_uses=1)
+		content = self.export(lead.name, other.name)
+		self.assertIn(lead.name, content)
+		self.assertNotIn(other.name, content)
+		(entry,) = logged(channel="Export", reference_doctype="Lead")
+		self.assertEqual(entry["basis"], f"exported=1 withheld=1 of=2 under={name}")
+		self.assertIn(policy.CLAUSE_DANGER, entry["reason"])
+		self.assertEqual(uses(name), 1)
+		# used up: the next export holds nothing of it
+		self.assertNotIn(lead.name, self.export(lead.name))
+
+	def test_an_integration_reading_in_bulk_is_not_the_disclosures_recipient(self):
+		lead = make_lead()
+		self.approved_danger(lead, channels=["Export"], max_uses=0)
+		reader = make_user(roles=("Sales Manager",))
+		from confidentiality_app import gate
+
+		allowed = gate.allowed_rows("Lead", "Export")
+		self.assertNotIn(lead.name, allowed)
+		self.assertIn(lead.name, self.export(lead.name))  # a person's export is made for it
+		self.assertTrue(reader)
+
+	def test_a_share_goes_only_to_the_user_it_names(self):
+		lead = make_lead()
+		named, other = make_user(), make_user()
+		consent("Lead", lead.name, ["Share"], recipients=[named])
+		name = self.request(
+			lead,
+			policy.WRITTEN_CONSENT,
+			recipient=named,
+			channels=["Share"],
+			recipient_user=named,
+			max_uses=0,
+		)
+		self.approve(name)
+		frappe.share.add("Lead", lead.name, named)
+		self.assertTrue(frappe.db.exists("DocShare", {"share_name": lead.name, "user": named}))
+		with self.assertRaises(frappe.PermissionError):
+			frappe.share.add("Lead", lead.name, other)
+		self.assertFalse(frappe.db.exists("DocShare", {"share_name": lead.name, "user": other}))
+		(entry,) = logged(channel="DocShare", reference_name=lead.name, decision="Allow")
+		self.assertEqual(entry["basis"], name)
 
 	def test_the_api_check_reports_the_disclosure_as_basis(self):
 		lead = make_lead()

@@ -187,6 +187,7 @@ def call_method(cmd: str, user: str | None = None, http_method: str = "GET", **f
 	from werkzeug.test import EnvironBuilder
 
 	before_user = frappe.session.user
+	had_request = hasattr(frappe.local, "request")
 	before_request = getattr(frappe.local, "request", None)
 	if user:
 		frappe.set_user(user)
@@ -195,7 +196,10 @@ def call_method(cmd: str, user: str | None = None, http_method: str = "GET", **f
 		frappe.local.form_dict = frappe._dict(form)
 		return execute_cmd(cmd)
 	finally:
-		frappe.local.request = before_request
+		if had_request:
+			frappe.local.request = before_request
+		else:
+			del frappe.local.request  # Frappe's router reads request.environ when it exists
 		if user:
 			frappe.set_user(before_user)
 
