@@ -173,6 +173,7 @@ def decide_rows(
 		optional = clients.client_optional(doctype)
 		now = frappe.utils.now_datetime()
 		decisions: dict[str, policy.Decision] = {}
+		review = under_review()
 		# a User who is a colleague (a desk role other than a learner's) is not a client
 		staff = set(clients.desk_users(names, remember=False).values()) if doctype == "User" else set()
 		for name in names:
@@ -201,11 +202,41 @@ def decide_rows(
 					unattended=unattended,
 				)
 			)
+			if review:
+				decisions[name] = policy.held_for_review(decisions[name], review)
 		return decisions
 	except Exception as e:
 		frappe.log_error(title="Confidentiality: decision unavailable")
 		failed = policy.unavailable(f"{type(e).__name__}: {e}")
 		return {n: failed for n in names}
+
+
+def under_review(user: str | None = None) -> str | None:
+	"""The active sanction that puts `user`'s egress under review (a suspended practitioner),
+	or None. One query per user and request. Fail closed: unreadable, the user is held."""
+	user = user or frappe.session.user
+	if not user or user in ("Administrator", "Guest"):
+		return None
+	memo = getattr(frappe.local, "confidentiality_review", None)
+	if memo is None:
+		memo = frappe.local.confidentiality_review = {}
+	if user not in memo:
+		try:
+			if not frappe.db.table_exists("Sanction"):
+				memo[user] = None
+			else:
+				found = frappe.db.sql(
+					"""SELECT s.name FROM `tabSanction` s JOIN `tabPractitioner` p ON p.name = s.practitioner
+					WHERE p.user = %s AND s.status = 'Active' AND s.review_egress = 1
+						AND s.term_from <= CURDATE() AND (s.term_to IS NULL OR s.term_to >= CURDATE())
+					ORDER BY s.creation LIMIT 1""",
+					(user,),
+				)
+				memo[user] = found[0][0] if found else None
+		except Exception:
+			frappe.log_error(title="Confidentiality: sanction review unreadable")
+			memo[user] = "unavailable"
+	return memo[user]
 
 
 def use_disclosures(decisions: dict) -> dict:
@@ -433,6 +464,9 @@ def check(
 		service_to_client=service_to_client,
 		counted=not log_allowed,
 	)
+	review = under_review() if decision.allowed and decision.code != policy.NOT_PROTECTED else None
+	if review:
+		decision = policy.held_for_review(decision, review)
 	if decision.counted_disclosures and log and log_allowed:
 		# each release under a disclosure of limited uses uses one, counted at once on the
 		# log's connection (the last use cannot be taken twice by two requests at once)
@@ -591,6 +625,10 @@ def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, ac
 	).format(client_label or _("the client record"))
 	code = decision.code
 	upholds = " " + _("Upheld: {0}.").format(clause_text(decision.clause)) if decision.clause else ""
+	if code == policy.UNDER_REVIEW:
+		return _(
+			"{0} is held for review: sanction {1} puts the egress of {2} under review, so what they release waits for a Confidentiality Officer."
+		).format(what, decision.detail, frappe.session.user)
 	if code == policy.UNKNOWN_CLIENT:
 		return (
 			_(

@@ -102,6 +102,9 @@ doc_events = {
 	"Social Media Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
 	# Frappe LMS: a learner's certificate is published only with consent for Presentation.
 	"LMS Certificate": {"validate": "confidentiality_app.channels.publication.validate_certificate"},
+	# Ombudsman intake: mail to the complaints inbox, an ERPNext Issue of the complaint type
+	"Communication": {"after_insert": "confidentiality_app.ombudsman.from_mail"},
+	"Issue": {"after_insert": "confidentiality_app.ombudsman.from_issue"},
 }
 
 # Whitelisted methods replaced by a gated one (/api/method and /api/v2/method both honour
@@ -191,6 +194,8 @@ scheduler_events = {
 		# expire consents past Valid Until (and remove their shares); re-decide every share
 		# and public link of a protected record (catches raw SQL); verify the log chain
 		"confidentiality_app.tasks.daily",
+		# Ombudsman cases past their stage's deadline are escalated to the officers
+		"confidentiality_app.ombudsman.escalate_overdue",
 	],
 }
 

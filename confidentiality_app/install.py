@@ -259,6 +259,10 @@ def before_uninstall():
 	"""Leave no roles or settings behind (doctypes, the workspace and their records go
 	with the module; a Single's values live in tabSingles and must go explicitly)."""
 	frappe.db.delete("Singles", {"doctype": "Confidentiality Settings"})
+	# the letter's email template is a record of Frappe's, not of this module
+	from confidentiality_app import disclosures
+
+	frappe.db.delete("Email Template", {"name": disclosures.LETTER_EMAIL_TEMPLATE})
 	for role in ROLES:
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})

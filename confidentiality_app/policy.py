@@ -62,6 +62,9 @@ NO_NEW_ACCESS = "no_new_access"
 # A protected record that names no client (an empty client field): whose consent would
 # be needed cannot be known, so nothing may be released (fail closed).
 UNKNOWN_CLIENT = "unknown_client"
+# The person releasing is a practitioner under an active sanction that puts their egress
+# under review: what they release is held for a Confidentiality Officer.
+UNDER_REVIEW = "under_review"
 
 _PRIORITY = (
 	BEYOND_AGREEMENT,
@@ -398,6 +401,14 @@ class Outcome:
 	proceed: bool
 	outcome: str  # Allowed / Blocked / Monitored
 	mode: str
+
+
+def held_for_review(decision: Decision, sanction: str) -> Decision:
+	"""A release by a practitioner under review is held whatever else allows it (a release
+	that names no protected client is not theirs to hold)."""
+	if decision.code == NOT_PROTECTED or not decision.allowed:
+		return decision
+	return Decision(False, UNDER_REVIEW, client=decision.client, detail=sanction)
 
 
 def apply_mode(decision: Decision, mode: str | None) -> Outcome:

@@ -10,6 +10,7 @@ from confidentiality_app.api.disclosure import (
 )
 from confidentiality_app.api.email import discard_held_email, release_held_email
 from confidentiality_app.api.log import publish_log_anchor, seal_log, verify_log
+from confidentiality_app.api.ombudsman import determine, evidence_pack, file_complaint, move_case
 from confidentiality_app.api.withdrawal import consent_recipients, send_withdrawal_notice
 
 __all__ = [
@@ -18,7 +19,11 @@ __all__ = [
 	"client_consents",
 	"complete_disclosure",
 	"consent_recipients",
+	"determine",
 	"discard_held_email",
+	"evidence_pack",
+	"file_complaint",
+	"move_case",
 	"publish_log_anchor",
 	"record_consent",
 	"refuse_disclosure",

@@ -221,6 +221,12 @@ class TestAnchors(ConfidentialityTestCase):
 					"no_smtp_authentication": 1,
 				}
 			).insert(ignore_permissions=True)
+		else:
+			# on a site reused by earlier runs, the mail tests made another account the default
+			frappe.db.set_value(
+				"Email Account", "cf-anchor-outgoing", {"default_outgoing": 1, "enable_outgoing": 1}
+			)
+			frappe.local.outgoing_email_account = {}
 		self.dir = tempfile.mkdtemp()
 		self.file = os.path.join(self.dir, "anchors.jsonl")
 		frappe.db.set_single_value("Confidentiality Settings", "anchor_file", self.file)

@@ -607,6 +607,22 @@ class TestAgreement:
 		assert released(purpose="Marketing").clause == policy.CLAUSE_PUBLICITY
 
 
+class TestHeldForReview:
+	def test_an_allowed_release_is_held_and_a_refusal_stays_a_refusal(self):
+		held = policy.held_for_review(Decision(True, GRANTED, basis=("CONS-1",), client=C1), "SAN-1")
+		assert (held.allowed, held.code, held.detail, held.client) == (
+			False,
+			policy.UNDER_REVIEW,
+			"SAN-1",
+			C1,
+		)
+		assert policy.held_for_review(Decision(True, policy.TO_CLIENT), "SAN-1").code == policy.UNDER_REVIEW
+		refused = Decision(False, NO_CONSENT)
+		assert policy.held_for_review(refused, "SAN-1") is refused
+		unprotected = Decision(True, NOT_PROTECTED)
+		assert policy.held_for_review(unprotected, "SAN-1") is unprotected
+
+
 # --------------------------------------------------------------------------- apply_mode
 
 

@@ -1,0 +1,417 @@
+"""Ombudsman cases on the real site: the public complaint over real HTTP creates exactly one
+case, acknowledges the complainant and reveals nothing; the evidence pack holds the right
+log entries and no others; the determination rules (valid reason or none, duty of care, a
+sanction required to close); stages change only through their actions; deadlines and
+escalation with frozen time; who may read a case, and every opening logged."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, now_datetime, random_string
+
+from confidentiality_app import api, ombudsman
+from confidentiality_app.tests.live import LiveSite
+from confidentiality_app.tests.test_email_channel import EmailTestCase
+from confidentiality_app.tests.utils import call_method, consent, logged, make_lead, make_user
+
+OMBUDSMAN = "Ombudsman Officer"
+
+
+def forget_rate_limit():
+	for key in frappe.cache.get_keys("rl:confidentiality_app.api.file_complaint"):
+		frappe.cache.delete(key)
+
+
+def practitioner(user=None, name=None) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Practitioner",
+				"practitioner_name": name or f"Coach {random_string(6)}",
+				"category": "Coach",
+				"organisation": "Coaching Works Ltd",
+				"user": user,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+class TestPublicComplaint(EmailTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.live = LiveSite()
+		cls.addClassCleanup(cls.live.stop)
+
+	def setUp(self):
+		super().setUp()
+		forget_rate_limit()
+
+	def tearDown(self):
+		forget_rate_limit()
+		super().tearDown()
+
+	def complain(self, **form):
+		return self.live.guest().post(
+			f"{self.live.url}/api/method/confidentiality_app.api.file_complaint", data=form
+		)
+
+	def test_a_complaint_creates_one_case_acknowledges_and_reveals_nothing(self):
+		lead = make_lead()
+		coach = practitioner(name=f"Known Coach {random_string(5)}")
+		frappe.db.commit()
+		email = f"complainant-{random_string(6).lower()}@example.com"
+		response = self.complain(
+			complainant_name="A. Client",
+			complainant_email=email,
+			about="My notes were sent to my employer",
+			description="My coach emailed my session notes to my manager.",
+			respondent=frappe.db.get_value("Practitioner", coach, "practitioner_name"),
+			client_reference=lead.name,
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		case = response.json()["message"]
+		frappe.db.commit()  # read what the server committed
+		self.assertEqual(frappe.get_all("Ombudsman Case", {"complainant_email": email}, pluck="name"), [case])
+		doc = frappe.get_doc("Ombudsman Case", case)
+		self.assertEqual((doc.status, doc.intake_channel, doc.respondents), ("Received", "Web Form", []))
+		self.assertIsNotNone(doc.due_on)
+		# the answer names the case and nothing else
+		for secret in (lead.name, lead.email_id, coach):
+			self.assertNotIn(secret, response.text)
+		(ack,) = frappe.get_all(
+			"Email Queue", {"reference_doctype": "Ombudsman Case", "reference_name": case}, pluck="name"
+		)
+		self.assertEqual(frappe.get_all("Email Queue Recipient", {"parent": ack}, pluck="recipient"), [email])
+		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Complaint Received")
+		self.assertEqual(entry["user"], "Guest")
+		# the complainant (a guest) sees nothing of the case
+		guest = self.live.guest().get(f"{self.live.url}/api/resource/Ombudsman Case/{case}")
+		self.assertEqual(guest.status_code, 403)
+		self.assertNotIn("session notes", guest.text)
+
+	def test_bad_input_is_refused_clearly_and_creates_nothing(self):
+		tag = random_string(8)
+		response = self.complain(
+			complainant_name=f"X {tag}", complainant_email="not-an-address", about="a", description="b"
+		)
+		self.assertEqual(response.status_code, 417)
+		self.assertIn("not a valid email address", response.text)
+		response = self.complain(
+			complainant_name=f"X {tag}", complainant_email="x@example.com", about="", description="b"
+		)
+		self.assertEqual(response.status_code, 417)
+		self.assertIn("is required", response.text)
+		frappe.db.rollback()  # see what the server committed
+		self.assertFalse(frappe.db.exists("Ombudsman Case", {"complainant_name": f"X {tag}"}))
+
+	def test_the_public_form_is_rate_limited(self):
+		form = dict(complainant_name="Y", complainant_email="y@example.com", about="Spam", description="Spam")
+		codes = [self.complain(**form).status_code for _ in range(6)]
+		self.assertEqual(codes[:5], [200] * 5)
+		self.assertEqual(codes[5], 429)
+
+	def test_the_public_page_is_served_to_a_guest(self):
+		page = self.live.guest().get(f"{self.live.url}/complaint", headers={"Accept": "text/html"})
+		self.assertEqual(page.status_code, 200)
+		self.assertIn("confidentiality_app.api.file_complaint", page.text)
+
+
+class CaseTestCase(EmailTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.officer = make_user(roles=(OMBUDSMAN,))
+		frappe.db.commit()
+
+	def as_officer(self):
+		frappe.set_user(self.officer)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		super().tearDown()
+
+	def case(self, lead, respondents=(), **kw) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Ombudsman Case",
+				"complainant_name": "A. Client",
+				"complainant_email": lead.email_id,
+				"complainant_is_client": 1,
+				"client_type": "Lead",
+				"client": lead.name,
+				"about": "Notes released",
+				"description": "My notes went to my employer.",
+				"respondents": [{"practitioner": p} for p in respondents],
+				**kw,
+			}
+		).insert(ignore_permissions=True)
+		return doc.name
+
+	def investigate(self, case):
+		self.as_officer()
+		api.move_case(case, "Acknowledged")
+		api.move_case(case, "Under Investigation")
+
+
+class TestEvidenceAndDetermination(CaseTestCase):
+	def releases(self):
+		"""A client, a respondent coach with an account, a colleague, and what they released."""
+		lead, other_lead = make_lead(), make_lead()
+		employer = f"hr-{random_string(6).lower()}@employer.example"
+		consent("Lead", lead.name, ["Email"], recipients=[employer])
+		consent("Lead", other_lead.name, ["Email"], recipients=[employer])
+		coach_user = make_user(roles=("Sales User",))
+		colleague = make_user(roles=("Sales User",))
+		coach = practitioner(user=coach_user)
+		frappe.db.commit()
+		frappe.set_user(coach_user)
+		self.send(lead, [employer], subject=f"Notes {random_string(4)}")  # the release at issue
+		self.send(lead, [f"friend-{random_string(5).lower()}@elsewhere.example"])  # held: not released
+		self.send(other_lead, [employer])  # another client
+		frappe.set_user(colleague)
+		self.send(lead, [employer])  # not by the respondent
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # the releases happened: their entries are in the log
+		released = logged(channel="Email", reference_name=lead.name, user=coach_user, outcome="Allowed")
+		self.assertEqual(len(released), 1)
+		return lead, coach, released[0]
+
+	def test_the_evidence_pack_holds_the_respondents_releases_of_the_client_and_no_others(self):
+		lead, coach, release = self.releases()
+		case = self.case(lead, [coach], incident_from=add_days(now_datetime(), -1).date())
+		self.as_officer()
+		pack = api.evidence_pack(case)
+		self.assertEqual([e["name"] for e in pack["log"]], [release["name"]])
+		self.assertEqual(len(pack["consents"]), 1)
+		# outside the period: nothing
+		frappe.set_user("Administrator")
+		later = self.case(lead, [coach], incident_from=add_days(now_datetime(), 1).date())
+		self.as_officer()
+		self.assertEqual(api.evidence_pack(later)["log"], [])
+
+	def test_a_release_without_a_valid_reason_is_a_breach_of_duty_of_care_and_needs_a_sanction(self):
+		lead, coach, release = self.releases()
+		case = self.case(lead, [coach])
+		self.investigate(case)
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "not a release in this case's evidence"):
+			api.determine(case, [{"log_entry": "999999999", "valid_reason": 0}])
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "ground_missing"):
+			api.determine(case, [{"log_entry": release["name"], "valid_reason": 1}])
+		result = api.determine(
+			case, [{"log_entry": release["name"], "valid_reason": 0, "notes": "No consent covered HR."}]
+		)
+		self.assertTrue(result["breach_of_confidentiality"] and result["breach_of_duty_of_care"])
+		(breach,) = result["breaches"]
+		self.assertEqual(
+			frappe.db.get_value("Confidentiality Breach", breach, ["practitioner", "log_entry", "case"]),
+			(coach, release["name"], case),
+		)
+		doc = frappe.get_doc("Ombudsman Case", case)
+		self.assertEqual((doc.status, doc.breach_of_duty_of_care), ("Determination", 1))
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "raise at least one sanction"):
+			api.move_case(case, "Closed")
+		api.move_case(case, "Sanctions")
+		frappe.get_doc(
+			{"doctype": "Sanction", "sanction_type": "Suspension", "practitioner": coach, "case": case}
+		).insert()
+		self.assertEqual(frappe.db.get_value("Practitioner", coach, "status"), "Suspended")
+		self.assertEqual(api.move_case(case, "Closed"), "Closed")
+		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Determine Case")
+		self.assertEqual(entry["decision"], "Deny")
+		# the determination letter says what was released, without a valid reason, and the
+		# breach of duty of care; printing it is logged
+		letter = frappe.get_print("Ombudsman Case", case, print_format="Case Determination")
+		self.assertIn(release["recipient"], letter)
+		self.assertIn("breach of the duty of care", letter)
+		self.assertEqual(len(logged(channel="Ombudsman", reference_name=case, action="Print Case")), 1)
+
+	def test_a_release_on_a_valid_ground_within_the_agreement_closes_without_a_sanction(self):
+		lead, coach, release = self.releases()
+		case = self.case(lead, [coach])
+		self.investigate(case)
+		result = api.determine(
+			case, [{"log_entry": release["name"], "valid_reason": 1, "ground": "Written Consent"}]
+		)
+		self.assertFalse(result["breach_of_confidentiality"])
+		self.assertEqual(result["breaches"], [])
+		self.assertEqual(api.move_case(case, "Closed"), "Closed")
+
+
+class TestCaseRules(CaseTestCase):
+	def test_stages_change_only_through_their_actions(self):
+		case = self.case(make_lead())
+		self.as_officer()
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "cannot move"):
+			api.move_case(case, "Closed")
+		with self.assertRaises(frappe.PermissionError):
+			call_method(
+				"frappe.client.set_value",
+				http_method="POST",
+				doctype="Ombudsman Case",
+				name=case,
+				fieldname="status",
+				value="Closed",
+			)
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "status"), "Received")
+
+	def test_an_overdue_stage_is_escalated_once_with_frozen_time(self):
+		case = self.case(make_lead())
+		with self.freeze_time(add_days(now_datetime(), 1)):
+			self.assertNotIn(case, ombudsman.escalate_overdue())
+		with self.freeze_time(add_days(now_datetime(), 3)):
+			self.assertIn(case, ombudsman.escalate_overdue())
+			self.assertNotIn(case, ombudsman.escalate_overdue())  # once per stage
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "escalated"), 1)
+		self.assertTrue(
+			frappe.db.exists("Notification Log", {"document_name": case, "for_user": self.officer})
+		)
+		# moving on starts the next stage's clock
+		self.investigate(case)
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "escalated"), 0)
+
+	def test_a_practitioner_cannot_read_a_case_about_them_and_every_opening_is_logged(self):
+		coach_user = make_user(roles=("Practitioner", "Sales User"))
+		case = self.case(make_lead(), [practitioner(user=coach_user)])
+		frappe.set_user(coach_user)
+		with self.assertRaises(frappe.PermissionError):
+			call_method("frappe.desk.form.load.getdoc", doctype="Ombudsman Case", name=case)
+		self.assertFalse(frappe.has_permission("Ombudsman Case", "read", case))
+		self.as_officer()
+		call_method("frappe.desk.form.load.getdoc", doctype="Ombudsman Case", name=case)
+		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Open Case")
+		self.assertEqual(entry["user"], self.officer)
+
+	def test_only_an_ombudsman_officer_raises_a_sanction(self):
+		coach = practitioner()
+		case = self.case(make_lead(), [coach])
+		frappe.set_user(make_user(roles=("Confidentiality Officer",)))
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc(
+				{"doctype": "Sanction", "sanction_type": "Warning", "practitioner": coach, "case": case}
+			).insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.count("Sanction", {"case": case}), 0)
+
+
+class TestSanctionsAct(CaseTestCase):
+	def test_a_suspended_practitioners_egress_is_held_for_an_officer_until_it_ends(self):
+		from confidentiality_app import gate
+
+		lead = make_lead()
+		employer = f"hr-{random_string(6).lower()}@employer.example"
+		consent("Lead", lead.name, ["Email", "Print"])
+		coach_user = make_user(roles=("Sales User",))
+		coach = practitioner(user=coach_user)
+		case = self.case(lead, [coach])
+		self.as_officer()
+		sanction = frappe.get_doc(
+			{"doctype": "Sanction", "sanction_type": "Suspension", "practitioner": coach, "case": case}
+		).insert()
+		frappe.set_user(coach_user)
+		self.send(lead, [employer])
+		(row,) = frappe.get_all(
+			"Email Queue", {"reference_doctype": "Lead", "reference_name": lead.name}, ["name", "status"]
+		)
+		self.assertEqual(row.status, "Held")
+		(held,) = frappe.get_all("Held Email", {"email_queue": row.name}, ["reason"])
+		self.assertIn(sanction.name, held.reason)
+		with self.assertRaises(gate.ConfidentialityBlocked):
+			frappe.get_print("Lead", lead.name)
+		(printed,) = logged(channel="Print", reference_name=lead.name)
+		self.assertEqual(printed["basis"], sanction.name)
+		# the sanction ends: the practitioner's releases are decided as anyone's again
+		self.as_officer()
+		sanction.status = "Ended"
+		sanction.save()
+		frappe.set_user(coach_user)
+		self.assertIn(lead.name, frappe.get_print("Lead", lead.name))
+
+
+def set_setting(field, value):
+	frappe.db.set_single_value("Confidentiality Settings", field, value)
+	frappe.clear_document_cache("Confidentiality Settings", "Confidentiality Settings")
+
+
+class TestIntakeRoutes(CaseTestCase):
+	def tearDown(self):
+		set_setting("ombudsman_inbox", None)
+		set_setting("ombudsman_issue_type", None)
+		super().tearDown()
+
+	def test_mail_received_by_the_complaints_inbox_opens_one_case_and_acknowledges(self):
+		from confidentiality_app.tests import mail
+
+		set_setting("ombudsman_inbox", mail.ACCOUNT)
+		sender = f"unhappy-{random_string(6).lower()}@example.com"
+		received = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"email_account": mail.ACCOUNT,
+				"sender": sender,
+				"sender_full_name": "Unhappy Client",
+				"subject": "My coach told my manager",
+				"content": "<p>My coach told my manager what I said.</p>",
+			}
+		).insert(ignore_permissions=True)
+		(case,) = frappe.get_all(
+			"Ombudsman Case",
+			{"source_doctype": "Communication", "source_name": received.name},
+			["name", "intake_channel", "complainant_email"],
+		)
+		self.assertEqual((case.intake_channel, case.complainant_email), ("Email", sender))
+		self.assertTrue(
+			frappe.db.exists(
+				"Email Queue", {"reference_doctype": "Ombudsman Case", "reference_name": case.name}
+			)
+		)
+		(entry,) = logged(channel="Ombudsman", reference_name=case.name, action="Complaint Received")
+		self.assertIn("Email", entry["reason"])
+		# mail to another account opens nothing
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"sent_or_received": "Received",
+				"sender": sender,
+				"subject": "Another matter",
+			}
+		).insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.count("Ombudsman Case", {"complainant_email": sender}), 1)
+
+	def test_an_issue_of_the_complaint_type_opens_a_linked_case_that_reports_back(self):
+		if not frappe.db.exists("DocType", "Issue"):
+			self.skipTest("ERPNext is not installed")
+		issue_type = "Confidentiality Complaint"
+		if not frappe.db.exists("Issue Type", issue_type):
+			frappe.get_doc({"doctype": "Issue Type", "__newname": issue_type}).insert(ignore_permissions=True)
+		set_setting("ombudsman_issue_type", issue_type)
+		issue = frappe.get_doc(
+			{
+				"doctype": "Issue",
+				"subject": "Complaint about my mentor",
+				"raised_by": f"mentee-{random_string(6).lower()}@example.com",
+				"issue_type": issue_type,
+				"description": "My mentor shared my file.",
+			}
+		).insert(ignore_permissions=True)
+		(case,) = frappe.get_all(
+			"Ombudsman Case", {"source_doctype": "Issue", "source_name": issue.name}, pluck="name"
+		)
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "intake_channel"), "Issue")
+		self.as_officer()
+		api.move_case(case, "Acknowledged")
+		comments = frappe.get_all(
+			"Comment", {"reference_doctype": "Issue", "reference_name": issue.name}, pluck="content"
+		)
+		self.assertTrue(any(case in c and "Acknowledged" in c for c in comments), comments)
+		# another issue type opens nothing
+		frappe.set_user("Administrator")
+		other = frappe.get_doc(
+			{"doctype": "Issue", "subject": "Printer broken", "raised_by": "it@example.com"}
+		).insert(ignore_permissions=True)
+		self.assertFalse(frappe.db.exists("Ombudsman Case", {"source_name": other.name}))
