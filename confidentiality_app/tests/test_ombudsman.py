@@ -338,6 +338,7 @@ class TestIntakeRoutes(CaseTestCase):
 	def tearDown(self):
 		set_setting("ombudsman_inbox", None)
 		set_setting("ombudsman_issue_type", None)
+		frappe.db.commit()  # never leave an intake route set for later suites
 		super().tearDown()
 
 	def test_mail_received_by_the_complaints_inbox_opens_one_case_and_acknowledges(self):
