@@ -230,6 +230,13 @@ def agreement_for(parties) -> Agreement | None:
 	)
 
 
+def row_ids(row) -> frozenset[str]:
+	"""The identifiers a Consent Recipient row names (its user, the user's email, its email),
+	normalised: what a decision compares a recipient against."""
+	user_email = frappe.db.get_value("User", row.recipient_user, "email") if row.recipient_user else None
+	return frozenset(normalise(v) for v in (row.recipient_user, user_email, row.recipient_email) if v)
+
+
 def encode_agreement(agreement: Agreement | None) -> dict | None:
 	if agreement is None:
 		return None

@@ -12,7 +12,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_link_to_form, getdate, now_datetime, today
 
-from confidentiality_app import audit, clients, consents, facts, policy
+from confidentiality_app import audit, clients, consents, facts
 from confidentiality_app.permissions import can_act_for_office
 
 
@@ -174,17 +174,7 @@ class ClientConsent(Document):
 			if not self.recipients:
 				beyond.append(_("any recipient"))
 			for row in self.recipients:
-				ids = {
-					policy.normalise(v)
-					for v in (
-						row.recipient_user,
-						row.recipient_email,
-						frappe.db.get_value("User", row.recipient_user, "email")
-						if row.recipient_user
-						else None,
-					)
-					if v
-				}
+				ids = consents.row_ids(row)
 				if not ids & agreement.recipients:
 					beyond.append(row.recipient_user or row.recipient_email)
 		if beyond:

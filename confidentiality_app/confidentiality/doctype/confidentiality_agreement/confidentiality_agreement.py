@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from confidentiality_app import audit, clients, consents, facts, policy
+from confidentiality_app import audit, clients, consents, facts
 from confidentiality_app.permissions import can_act_for_office
 
 # what changes as the agreement is replaced: the rest is the agreement itself
@@ -88,16 +88,7 @@ class ConfidentialityAgreement(Document):
 		if old is None:
 			return
 		wider = [_(r.purpose) for r in self.purposes if r.purpose not in old.purposes]
-		ids = {
-			policy.normalise(v)
-			for r in self.recipients
-			for v in (
-				r.recipient_email,
-				r.recipient_user,
-				frappe.db.get_value("User", r.recipient_user, "email") if r.recipient_user else None,
-			)
-			if v
-		}
+		ids = frozenset().union(*(consents.row_ids(r) for r in self.recipients))
 		if old.recipients and (not self.recipients or not ids <= old.recipients):
 			wider.append(_("more recipients"))
 		if wider:
