@@ -134,7 +134,11 @@ def _check_client(doc) -> list[tuple[str, str]]:
 		)
 	if not doc.party or not frappe.db.exists(doc.party_type, doc.party):
 		_refuse(_("Client {0} {1} does not exist.").format(_(doc.party_type), frappe.bold(doc.party)))
-	if not can_act_for_office() and not frappe.has_permission(doc.party_type, "read", doc.party):
+	if (
+		not can_act_for_office()
+		and not frappe.has_permission(doc.party_type, "read", doc.party)
+		and not _investigates(doc.party_type, doc.party)
+	):
 		_refuse(
 			_("You can request a disclosure only about clients you work with ({0} {1} is not yours).").format(
 				_(doc.party_type), doc.party
@@ -142,6 +146,16 @@ def _check_client(doc) -> list[tuple[str, str]]:
 			title=_("Not Permitted"),
 		)
 	return clients.identity((doc.party_type, doc.party))
+
+
+def _investigates(party_type: str, party: str) -> bool:
+	"""An Ombudsman Officer refers the client of a case they investigate (the referral of a case
+	is itself a disclosure, confidentiality_app.ombudsman.refer)."""
+	from confidentiality_app.permissions import OMBUDSMAN
+
+	return OMBUDSMAN in frappe.get_roles() and bool(
+		frappe.db.exists("Ombudsman Case", {"client_type": party_type, "client": party})
+	)
 
 
 def _check_records(doc, identity) -> None:

@@ -18,6 +18,9 @@ from confidentiality_app.permissions import OMBUDSMAN
 
 CHANNEL = "Ombudsman"
 RELEASED = ("Allowed", "Monitored")
+ACKNOWLEDGEMENT_LETTER = "Case Acknowledgement"
+DETERMINATION_LETTER = "Case Determination"
+REFERRAL_GROUNDS = ("Government Requirement", "Serious Danger")
 
 
 class CaseRefused(frappe.ValidationError):
@@ -28,7 +31,15 @@ def _refuse(message: str):
 	frappe.throw(message, CaseRefused, title=_("Not Allowed"))
 
 
-def _log(case, action: str, reason: str, decision: str = "Allow", outcome: str = "Recorded", at_once=False):
+def _log(
+	case,
+	action: str,
+	reason: str,
+	decision: str = "Allow",
+	outcome: str = "Recorded",
+	at_once=False,
+	recipient: str | None = None,
+):
 	entry = audit.Entry(
 		action=action,
 		channel=CHANNEL,
@@ -38,6 +49,7 @@ def _log(case, action: str, reason: str, decision: str = "Allow", outcome: str =
 		reference_name=case.name,
 		client_doctype=case.client_type if case.client else None,
 		client_name=case.client or None,
+		recipient=recipient,
 		reason=reason,
 		basis=case.status,
 	)
@@ -67,20 +79,33 @@ def acknowledge(doc) -> None:
 	nothing about any record."""
 	if not doc.complainant_email:
 		return
-	frappe.sendmail(
-		recipients=[doc.complainant_email],
-		subject=_("We have received your complaint ({0})").format(doc.name),
-		message=_(
-			"<p>Dear {0},</p><p>We have received your complaint about: {1}.</p><p>Our reference is {2}. An Ombudsman Officer will acknowledge it within {3} working days and investigate it; we will write to you with our determination.</p>"
-		).format(
-			frappe.utils.escape_html(doc.complainant_name),
-			frappe.utils.escape_html(doc.about),
-			doc.name,
-			determination.DEADLINE_DAYS[determination.RECEIVED],
-		),
-		reference_doctype="Ombudsman Case",
-		reference_name=doc.name,
-	)
+	try:
+		frappe.sendmail(
+			recipients=[doc.complainant_email],
+			subject=_("We have received your complaint ({0})").format(doc.name),
+			message=_(
+				"<p>Dear {0},</p><p>We have received your complaint about: {1}.</p><p>Our reference is {2}. An Ombudsman Officer will acknowledge it within {3} working days and investigate it; we will write to you with our determination.</p>"
+			).format(
+				frappe.utils.escape_html(doc.complainant_name),
+				frappe.utils.escape_html(doc.about),
+				doc.name,
+				determination.DEADLINE_DAYS[determination.RECEIVED],
+			),
+			reference_doctype="Ombudsman Case",
+			reference_name=doc.name,
+		)
+	except Exception as error:
+		# the complaint is kept whatever the mail does (no outgoing account, a refusal): the
+		# log and the Error Log say the acknowledgement is owed
+		frappe.log_error(title=f"Confidentiality: acknowledgement of {doc.name} not sent")
+		_log(
+			doc,
+			"Acknowledgement Not Sent",
+			_("The acknowledgement could not be sent ({0}): write to the complainant").format(
+				str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+			),
+			recipient=doc.complainant_email,
+		)
 
 
 # --------------------------------------------------------------------------- stages
@@ -121,6 +146,8 @@ def move(doc, to: str) -> None:
 	doc.save(ignore_permissions=True)
 	_log(doc, "Move Case", _("{0} -> {1}").format(_(before), _(to)))
 	tell_source(doc, _("Ombudsman Case {0}: {1}.").format(doc.name, _(to)))
+	if to == determination.ACKNOWLEDGED:
+		send_letters(doc, ACKNOWLEDGEMENT_LETTER)
 
 
 def active_sanctions(case: str) -> int:
@@ -313,6 +340,7 @@ def determine(doc, findings) -> dict:
 		),
 		decision="Deny" if result.breach_of_confidentiality else "Allow",
 	)
+	send_letters(doc, DETERMINATION_LETTER)
 	return {
 		"breach_of_confidentiality": result.breach_of_confidentiality,
 		"breach_of_duty_of_care": result.breach_of_duty_of_care,
@@ -347,6 +375,239 @@ def _record_breach(doc, entry) -> str:
 	)
 	breach.insert(ignore_permissions=True)
 	return breach.name
+
+
+# --------------------------------------------------------------------------- letters
+
+
+def _practitioner_address(practitioner: str) -> str | None:
+	email, user = frappe.db.get_value("Practitioner", practitioner, ["email", "user"]) or (None, None)
+	return email or (frappe.db.get_value("User", user, "email") if user else None)
+
+
+def letter_recipients(doc) -> list[tuple[str, str, str]]:
+	"""(to whom, name, address): the complainant and every respondent with an address, once each. The
+	complainant is written to as the client only at an address the client's own records hold
+	(whoever ticks "complainant is the client", an address given on a form proves nothing)."""
+	found: list[tuple[str, str, str]] = []
+	if doc.complainant_email:
+		address = doc.complainant_email.strip()
+		own = clients.own_addresses(clients.identity((doc.client_type, doc.client))) if doc.client else ()
+		is_client = clients.normalise(address) in own
+		found.append(("client" if is_client else "complainant", doc.complainant_name, address))
+	for row in doc.respondents:
+		address = row.practitioner and _practitioner_address(row.practitioner)
+		if address and address.strip() not in [a for _, _, a in found]:
+			found.append(("respondent", row.practitioner_name or row.practitioner, address.strip()))
+	return found
+
+
+def send_letters(doc, print_format: str) -> list[str]:
+	"""The letter of a stage (a print format) to the complainant and to each respondent: its PDF
+	kept on the case (private) and mailed, each logged with its recipient. The determination
+	letter lists what was released, and to whom, only to the client themself (at the client's
+	own address) and to the respondents (who released it): any other complainant is told the
+	outcome.
+	Returns the Email Queue names."""
+	queued = []
+	for to_whom, name, address in letter_recipients(doc):
+		try:
+			queued += _send_letter(doc, print_format, to_whom, name, address)
+		except Exception as error:
+			# the stage has moved; a letter that could not be made is not lost silently: the
+			# log and the officer are told to print it from the case and post it
+			frappe.log_error(title=f"Confidentiality: {print_format} for {doc.name} not sent")
+			_log(
+				doc,
+				"Letter Not Sent",
+				_("{0} to the {1} could not be made ({2}): print it from the case and post it").format(
+					_(print_format),
+					_(to_whom),
+					str(error).splitlines()[0][:200] if str(error) else type(error).__name__,
+				),
+				recipient=address,
+			)
+			frappe.msgprint(
+				_("The {0} to {1} could not be made: print it from the case and post it.").format(
+					_(print_format), address
+				),
+				indicator="orange",
+				alert=True,
+			)
+	return queued
+
+
+def _send_letter(doc, print_format: str, to_whom: str, name: str, address: str) -> list[str]:
+	from frappe.utils.file_manager import save_file
+
+	doc.flags.letter_for, doc.flags.letter_to = to_whom, name
+	try:
+		attachment = frappe.attach_print(
+			"Ombudsman Case",
+			doc.name,
+			file_name=_("{0} {1} ({2})").format(_(print_format), doc.name, _(to_whom)),
+			print_format=print_format,
+			doc=doc,
+		)
+	finally:
+		doc.flags.letter_for = doc.flags.letter_to = None
+	if not attachment["fname"].endswith(".pdf"):
+		from frappe.utils.pdf import get_pdf
+
+		attachment = {
+			"fname": attachment["fname"].rsplit(".", 1)[0] + ".pdf",
+			"fcontent": get_pdf(attachment["fcontent"]),
+		}
+	save_file(attachment["fname"], attachment["fcontent"], "Ombudsman Case", doc.name, is_private=1)
+	mine = {"reference_doctype": "Ombudsman Case", "reference_name": doc.name}
+	before = set(frappe.get_all("Email Queue", mine, pluck="name"))
+	frappe.sendmail(
+		recipients=[address],
+		subject=_("{0}: {1}").format(_(print_format), doc.name),
+		message=_("<p>Please find attached the Ombudsman Service's letter about case {0}.</p>").format(
+			doc.name
+		),
+		attachments=[attachment],
+		**mine,
+	)
+	_log(doc, "Send Letter", _("{0} sent to the {1}").format(_(print_format), _(to_whom)), recipient=address)
+	return [q for q in frappe.get_all("Email Queue", mine, pluck="name") if q not in before]
+
+
+# --------------------------------------------------------------------------- referral
+
+
+def refer(doc, authority: str, ground: str, purpose: str, authority_reference: str | None = None) -> str:
+	"""Referral of a case to a regulator or government body (a Disclosure Authority) is itself a
+	disclosure: it becomes a Disclosure Request for the case's client, naming the client and
+	the records released in the findings, to the authority's address by email, on the ground
+	given; the Confidentiality Office approves it by the disclosure rules and only then does
+	`send_referral` mail the case. Returns the request's name."""
+	if OMBUDSMAN not in frappe.get_roles():
+		_refuse(_("Only an Ombudsman Officer refers a case."))
+	if doc.referral and frappe.db.get_value("Disclosure Request", doc.referral, "docstatus") != 2:
+		_refuse(_("Case {0} is already referred: {1}.").format(doc.name, doc.referral))
+	if not doc.client:
+		_refuse(_("Link the case to its client first: a referral discloses the client's information."))
+	if ground not in REFERRAL_GROUNDS:
+		_refuse(
+			_(
+				"A referral to a regulator is made on a government requirement or for serious danger, not {0}."
+			).format(_(ground or "-"))
+		)
+	if not (purpose or "").strip():
+		_refuse(_("Say why the case is referred."))
+	values = frappe.db.get_value(
+		"Disclosure Authority", authority or "", ["authority_name", "email", "disabled"], as_dict=True
+	)
+	if not values or values.disabled:
+		_refuse(_("{0} is not a Disclosure Authority in the register.").format(authority or "-"))
+	if not values.email:
+		_refuse(_("Disclosure Authority {0} has no email address to refer the case to.").format(authority))
+	records = [(doc.client_type, doc.client)]
+	for row in frappe.get_all(
+		audit.LOG_DOCTYPE,
+		{"name": ["in", [f.log_entry for f in doc.findings] or [""]]},
+		["reference_doctype", "reference_name"],
+	):
+		if (
+			row.reference_doctype
+			and row.reference_name
+			and frappe.db.exists(row.reference_doctype, row.reference_name)
+			and (row.reference_doctype, row.reference_name) not in records
+		):
+			records.append((row.reference_doctype, row.reference_name))
+	request = frappe.get_doc(
+		{
+			"doctype": "Disclosure Request",
+			"party_type": doc.client_type,
+			"party": doc.client,
+			"ground": ground,
+			"description": _("Ombudsman Case {0} ({1}) and the records it examined").format(
+				doc.name, doc.about
+			),
+			"purpose": purpose.strip(),
+			"records": [{"reference_doctype": d, "reference_name": n} for d, n in records],
+			"channels": [{"channel": "Email"}],
+			"recipient_name": values.authority_name,
+			"recipient_email": values.email,
+			"authority": authority,
+			"authority_reference": (authority_reference or "").strip() or doc.name,
+			"evidence": _("Referral of Ombudsman Case {0}: {1}").format(doc.name, purpose.strip()),
+			"client_told": 1,
+			"max_uses": 1,
+		}
+	)
+	request.flags.ignore_permissions = True
+	request.insert()
+	request.submit()
+	frappe.db.set_value("Ombudsman Case", doc.name, "referral", request.name, update_modified=False)
+	doc.referral = request.name
+	_log(
+		doc,
+		"Refer Case",
+		_("Referral to {0} requested as {1} ({2})").format(values.authority_name, request.name, _(ground)),
+		recipient=values.email,
+	)
+	return request.name
+
+
+def send_referral(doc) -> str:
+	"""Mail the case to the authority under its approved referral. The mail is about the
+	client's record, so the email gate decides it like any other: the approved disclosure
+	allows it (and its use is counted); without one it is held and logged. Returns the Email
+	Queue name."""
+	if OMBUDSMAN not in frappe.get_roles():
+		_refuse(_("Only an Ombudsman Officer refers a case."))
+	if not doc.referral:
+		_refuse(_("Case {0} has no referral: refer it first.").format(doc.name))
+	request = frappe.db.get_value(
+		"Disclosure Request", doc.referral, ["status", "recipient_email", "recipient_name"], as_dict=True
+	)
+	if request.status != "Approved":
+		_refuse(
+			_(
+				"The referral {0} is {1}: the Confidentiality Office approves it before the case is sent."
+			).format(doc.referral, _(request.status))
+		)
+	doc.flags.letter_for = "authority"
+	try:
+		attachment = frappe.attach_print(
+			"Ombudsman Case",
+			doc.name,
+			file_name=_("Referral {0}").format(doc.name),
+			print_format=DETERMINATION_LETTER,
+			doc=doc,
+		)
+	finally:
+		doc.flags.letter_for = None
+	frappe.sendmail(
+		recipients=[request.recipient_email],
+		subject=_("Referral of Ombudsman Case {0}").format(doc.name),
+		message=_("<p>{0}: please find attached Ombudsman Case {1}, referred under {2}.</p>").format(
+			frappe.utils.escape_html(request.recipient_name), doc.name, doc.referral
+		),
+		attachments=[attachment],
+		reference_doctype=doc.client_type,
+		reference_name=doc.client,
+		now=False,
+	)
+	queued = frappe.get_all(
+		"Email Queue",
+		{"reference_doctype": doc.client_type, "reference_name": doc.client},
+		["name", "status"],
+		order_by="creation desc",
+		limit=1,
+	)
+	status = queued[0].status if queued else None
+	_log(
+		doc,
+		"Send Referral",
+		_("Case sent to {0} under {1}: {2}").format(request.recipient_name, doc.referral, status or "-"),
+		recipient=request.recipient_email,
+		decision="Allow" if status == "Not Sent" else "Deny",
+	)
+	return queued[0].name if queued else ""
 
 
 # --------------------------------------------------------------------------- intake routes

@@ -10,7 +10,14 @@ from confidentiality_app.api.disclosure import (
 )
 from confidentiality_app.api.email import discard_held_email, release_held_email
 from confidentiality_app.api.log import publish_log_anchor, seal_log, verify_log
-from confidentiality_app.api.ombudsman import determine, evidence_pack, file_complaint, move_case
+from confidentiality_app.api.ombudsman import (
+	determine,
+	evidence_pack,
+	file_complaint,
+	move_case,
+	refer_case,
+	send_referral,
+)
 from confidentiality_app.api.withdrawal import consent_recipients, send_withdrawal_notice
 
 __all__ = [
@@ -26,10 +33,12 @@ __all__ = [
 	"move_case",
 	"publish_log_anchor",
 	"record_consent",
+	"refer_case",
 	"refuse_disclosure",
 	"release_held_email",
 	"request_disclosure",
 	"seal_log",
+	"send_referral",
 	"send_withdrawal_notice",
 	"verify_log",
 	"withdraw_consent",

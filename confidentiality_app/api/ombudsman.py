@@ -79,3 +79,20 @@ def move_case(case, to):
 	doc.check_permission("write")
 	ombudsman.move(doc, to)
 	return doc.status
+
+
+@frappe.whitelist(methods=["POST"])
+def refer_case(case, authority, ground, purpose, authority_reference=None):
+	"""Refer a case to a regulator or government body: a Disclosure Request the Confidentiality
+	Office approves by the disclosure rules. Returns the request's name."""
+	doc = _case(case)
+	doc.check_permission("write")
+	return ombudsman.refer(doc, authority, ground, purpose, authority_reference)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_referral(case):
+	"""Mail the case to the authority once its referral is approved (the email gate decides it)."""
+	doc = _case(case)
+	doc.check_permission("write")
+	return ombudsman.send_referral(doc)

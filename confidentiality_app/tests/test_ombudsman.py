@@ -11,6 +11,7 @@ from frappe.utils import add_days, now_datetime, random_string
 
 from confidentiality_app import api, ombudsman
 from confidentiality_app.tests.live import LiveSite
+from confidentiality_app.tests.test_disclosure import pdf_text
 from confidentiality_app.tests.test_email_channel import EmailTestCase
 from confidentiality_app.tests.utils import call_method, consent, logged, make_lead, make_user
 
@@ -92,6 +93,43 @@ class TestPublicComplaint(EmailTestCase):
 		self.assertEqual(guest.status_code, 403)
 		self.assertNotIn("session notes", guest.text)
 
+	def test_a_complaint_is_kept_when_no_acknowledgement_can_be_sent(self):
+		"""A site without an outgoing mail account still takes the complaint: the owed
+		acknowledgement is logged, nothing is lost."""
+		accounts = frappe.get_all(
+			"Email Account", {"enable_outgoing": 1}, ["name", "default_outgoing"], ignore_ifnull=True
+		)
+		frappe.db.sql("UPDATE `tabEmail Account` SET enable_outgoing = 0, default_outgoing = 0")
+		frappe.db.commit()  # the site's server sees no outgoing account
+
+		def restore():
+			for row in accounts:
+				frappe.db.set_value(
+					"Email Account",
+					row.name,
+					{"enable_outgoing": 1, "default_outgoing": row.default_outgoing},
+				)
+			frappe.db.commit()
+			frappe.local.outgoing_email_account = {}
+
+		self.addCleanup(restore)
+		email = f"no-mail-{random_string(6).lower()}@example.com"
+		response = self.complain(
+			complainant_name="A. Client",
+			complainant_email=email,
+			about="My notes were shared",
+			description="My coach shared my notes.",
+		)
+		self.assertEqual(response.status_code, 200, response.text[:500])
+		case = response.json()["message"]
+		frappe.db.commit()  # read what the server committed
+		self.assertEqual(frappe.get_all("Ombudsman Case", {"complainant_email": email}, pluck="name"), [case])
+		(owed,) = logged(channel="Ombudsman", reference_name=case, action="Acknowledgement Not Sent")
+		self.assertEqual(owed["recipient"], email)
+		self.assertEqual(
+			len(logged(channel="Ombudsman", reference_name=case, action="Complaint Received")), 1
+		)
+
 	def test_bad_input_is_refused_clearly_and_creates_nothing(self):
 		tag = random_string(8)
 		response = self.complain(
@@ -123,6 +161,9 @@ class CaseTestCase(EmailTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		cls.live = LiveSite()  # wkhtmltopdf loads the letters' assets from the site's URL
+		cls.addClassCleanup(cls.live.stop)
+		cls.addClassCleanup(cls.live.as_host_name())
 		cls.officer = make_user(roles=(OMBUDSMAN,))
 		frappe.db.commit()
 
@@ -155,8 +196,6 @@ class CaseTestCase(EmailTestCase):
 		api.move_case(case, "Acknowledged")
 		api.move_case(case, "Under Investigation")
 
-
-class TestEvidenceAndDetermination(CaseTestCase):
 	def releases(self):
 		"""A client, a respondent coach with an account, a colleague, and what they released."""
 		lead, other_lead = make_lead(), make_lead()
@@ -179,6 +218,8 @@ class TestEvidenceAndDetermination(CaseTestCase):
 		self.assertEqual(len(released), 1)
 		return lead, coach, released[0]
 
+
+class TestEvidenceAndDetermination(CaseTestCase):
 	def test_the_evidence_pack_holds_the_respondents_releases_of_the_client_and_no_others(self):
 		lead, coach, release = self.releases()
 		case = self.case(lead, [coach], incident_from=add_days(now_datetime(), -1).date())
@@ -240,6 +281,147 @@ class TestEvidenceAndDetermination(CaseTestCase):
 		self.assertEqual(api.move_case(case, "Closed"), "Closed")
 
 
+class TestLettersAndReferral(CaseTestCase):
+	def letters(self, case) -> dict[str, str]:
+		"""The letters kept on the case: file name -> the PDF's text."""
+		return {
+			f.file_name: pdf_text(frappe.get_doc("File", f.name).get_content())
+			for f in frappe.get_all(
+				"File",
+				{"attached_to_doctype": "Ombudsman Case", "attached_to_name": case},
+				["name", "file_name"],
+			)
+		}
+
+	def queued_to(self, case) -> list[str]:
+		return sorted(
+			r.recipient
+			for q in frappe.get_all(
+				"Email Queue", {"reference_doctype": "Ombudsman Case", "reference_name": case}, pluck="name"
+			)
+			for r in frappe.get_doc("Email Queue", q).recipients
+		)
+
+	def test_letters_at_acknowledgement_and_determination_tell_only_the_client_what_was_released(self):
+		lead, coach, release = self.releases()
+		coach_address = frappe.db.get_value(
+			"User", frappe.db.get_value("Practitioner", coach, "user"), "email"
+		)
+		friend = f"friend-{random_string(6).lower()}@elsewhere.example"
+		by_client = self.case(lead, [coach])
+		by_friend = self.case(lead, [coach], complainant_email=friend, complainant_is_client=1)
+		for case in (by_client, by_friend):
+			self.investigate(case)  # Acknowledged: the acknowledgement letters
+			api.determine(case, [{"log_entry": release["name"], "valid_reason": 0}])
+		frappe.set_user("Administrator")
+
+		self.assertEqual(self.queued_to(by_client), sorted([lead.email_id, coach_address] * 2))
+		self.assertEqual(self.queued_to(by_friend), sorted([friend, coach_address] * 2))
+		letters = self.letters(by_client)
+		self.assertEqual(len(letters), 4, sorted(letters))
+		(to_client,) = [
+			t for n, t in letters.items() if n.startswith("CaseDetermination") and "(client)" in n
+		]
+		(to_coach,) = [
+			t for n, t in letters.items() if n.startswith("CaseDetermination") and "(respondent)" in n
+		]
+		(acknowledged,) = [
+			t for n, t in letters.items() if n.startswith("CaseAcknowledgement") and "(client)" in n
+		]
+		self.assertIn(by_client, acknowledged)
+		self.assertIn(release["recipient"], to_client)
+		self.assertIn(release["recipient"], to_coach)
+		# a complainant who is not the client at the client's own address (whatever the tick
+		# says) is told the outcome, not what was released or to whom
+		(to_friend,) = [
+			t
+			for n, t in self.letters(by_friend).items()
+			if n.startswith("CaseDetermination") and "(complainant)" in n
+		]
+		self.assertNotIn(release["recipient"], to_friend)
+		self.assertIn("breach of the duty of care", to_friend)
+		sent = logged(channel="Ombudsman", reference_name=by_friend, action="Send Letter")
+		self.assertEqual(sorted(e["recipient"] for e in sent), sorted([friend, coach_address] * 2))
+		# the letters are logged as letters, not as prints
+		self.assertEqual(logged(channel="Ombudsman", reference_name=by_friend, action="Print Case"), [])
+
+	def test_a_letter_that_cannot_be_made_is_logged_and_the_stage_still_moves(self):
+		lead = make_lead()
+		case = self.case(lead)
+		site = frappe.local.conf.host_name
+		frappe.local.conf.host_name = "http://nowhere.invalid"  # wkhtmltopdf cannot load the letter
+		try:
+			self.as_officer()
+			api.move_case(case, "Acknowledged")
+		finally:
+			frappe.local.conf.host_name = site
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "status"), "Acknowledged")
+		self.assertEqual(self.queued_to(case), [])
+		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Letter Not Sent")
+		self.assertEqual(entry["recipient"], lead.email_id)
+		self.assertIn("print it from the case and post it", entry["reason"])
+
+	def test_a_referral_is_a_disclosure_the_office_approves_before_the_case_goes_and_goes_once(self):
+		lead, coach, release = self.releases()
+		case = self.case(lead, [coach])
+		self.investigate(case)
+		api.determine(case, [{"log_entry": release["name"], "valid_reason": 0}])
+		regulator = f"cases-{random_string(6).lower()}@regulator.example"
+		authority = (
+			frappe.get_doc(
+				{
+					"doctype": "Disclosure Authority",
+					"authority_name": f"Coaching Regulator {random_string(5)}",
+					"authority_type": "Regulator",
+					"email": regulator,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "government requirement or for serious danger"):
+			api.refer_case(case, authority, "Written Consent", "Repeated releases")
+		request = api.refer_case(
+			case, authority, "Serious Danger", "The coach keeps releasing clients' notes."
+		)
+		dr = frappe.get_doc("Disclosure Request", request)
+		self.assertEqual(
+			(dr.status, dr.party, dr.recipient_email), ("Pending Approval", lead.name, regulator)
+		)
+		self.assertIn(("Lead", lead.name), [(r.reference_doctype, r.reference_name) for r in dr.records])
+		self.assertEqual(frappe.db.get_value("Ombudsman Case", case, "referral"), request)
+
+		def to_regulator():
+			return [
+				q
+				for q in frappe.get_all(
+					"Email Queue",
+					{"reference_doctype": "Lead", "reference_name": lead.name},
+					["name", "status"],
+				)
+				if regulator in [r.recipient for r in frappe.get_doc("Email Queue", q.name).recipients]
+			]
+
+		with self.assertRaisesRegex(ombudsman.CaseRefused, "approves it before"):
+			api.send_referral(case)
+		self.assertEqual(to_regulator(), [])
+		# the Confidentiality Office approves it (not the Ombudsman Officer who asked)
+		frappe.set_user("Administrator")
+		frappe.set_user(make_user(roles=("Confidentiality Officer",)))
+		api.approve_disclosure(request)
+		self.as_officer()
+		api.send_referral(case)
+		self.assertEqual([q.status for q in to_regulator()], ["Not Sent"])
+		frappe.db.commit()
+		(allowed,) = logged(channel="Email", reference_name=lead.name, recipient=regulator, outcome="Allowed")
+		self.assertIn(request, allowed["reason"])
+		self.assertEqual(frappe.db.get_value("Disclosure Request", request, "uses"), 1)
+		# the referral allowed one use: a second sending is held, not sent
+		api.send_referral(case)
+		self.assertEqual(sorted(q.status for q in to_regulator()), ["Held", "Not Sent"])
+		self.assertEqual(len(logged(channel="Ombudsman", reference_name=case, action="Send Referral")), 2)
+
+
 class TestCaseRules(CaseTestCase):
 	def test_stages_change_only_through_their_actions(self):
 		case = self.case(make_lead())
@@ -287,6 +469,7 @@ class TestCaseRules(CaseTestCase):
 	def test_only_an_ombudsman_officer_raises_a_sanction(self):
 		coach = practitioner()
 		case = self.case(make_lead(), [coach])
+		frappe.set_user("Administrator")
 		frappe.set_user(make_user(roles=("Confidentiality Officer",)))
 		with self.assertRaises(frappe.PermissionError):
 			frappe.get_doc(

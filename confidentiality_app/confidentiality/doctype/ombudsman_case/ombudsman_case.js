@@ -15,6 +15,11 @@ const CASE_NEXT = {
 };
 
 frappe.ui.form.on("Ombudsman Case", {
+	setup(frm) {
+		// an Ombudsman Officer need not read the office's client records: the client is named
+		// by its ID (the server checks it exists when the case is saved)
+		frm.set_df_property("client", "ignore_link_validation", 1);
+	},
 	refresh(frm) {
 		if (frm.is_new()) return;
 		frm.page.set_indicator(__(frm.doc.status), frm.doc.escalated ? "red" : "blue");
@@ -29,6 +34,18 @@ frappe.ui.form.on("Ombudsman Case", {
 		if (["Under Investigation", "Appeal"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Determine"), () => determine(frm)).addClass("btn-primary");
 		}
+		if (frm.doc.client && !frm.doc.referral) {
+			frm.add_custom_button(__("Refer to Regulator"), () => refer(frm));
+		} else if (frm.doc.referral) {
+			frm.add_custom_button(__("Send Referral"), () =>
+				frappe
+					.call("confidentiality_app.api.send_referral", { case: frm.doc.name })
+					.then(({ message }) => {
+						frappe.show_alert({ message: __("Referral queued: {0}", [message]), indicator: "green" });
+						frm.reload_doc();
+					})
+			);
+		}
 		if (frm.doc.breach_of_confidentiality) {
 			frm.add_custom_button(__("Raise Sanction"), () =>
 				frappe.new_doc("Sanction", {
@@ -39,6 +56,41 @@ frappe.ui.form.on("Ombudsman Case", {
 		}
 	},
 });
+
+function refer(frm) {
+	frappe.prompt(
+		[
+			{
+				fieldname: "authority",
+				fieldtype: "Link",
+				options: "Disclosure Authority",
+				label: __("Regulator or Government Body"),
+				reqd: 1,
+			},
+			{
+				fieldname: "ground",
+				fieldtype: "Select",
+				label: __("Ground"),
+				options: ["Serious Danger", "Government Requirement"],
+				reqd: 1,
+			},
+			{ fieldname: "authority_reference", fieldtype: "Data", label: __("Their Reference") },
+			{ fieldname: "purpose", fieldtype: "Small Text", label: __("Why The Case Is Referred"), reqd: 1 },
+		],
+		(values) =>
+			frappe
+				.call("confidentiality_app.api.refer_case", { case: frm.doc.name, ...values })
+				.then(({ message }) => {
+					frappe.show_alert({
+						message: __("Referral {0} awaits the Confidentiality Office's approval", [message]),
+						indicator: "orange",
+					});
+					frm.reload_doc();
+				}),
+		__("Refer to a Regulator (a disclosure)"),
+		__("Request Referral")
+	);
+}
 
 function move(frm, to) {
 	frappe

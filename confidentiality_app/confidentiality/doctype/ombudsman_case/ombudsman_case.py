@@ -21,6 +21,7 @@ _DECIDED = (
 	"breach_of_duty_of_care",
 	"determined_by",
 	"determined_on",
+	"referral",
 )
 
 
@@ -52,6 +53,8 @@ class OmbudsmanCase(Document):
 		ombudsman._log(self, "Open Case", _("Case opened by {0}").format(frappe.session.user), at_once=True)
 
 	def before_print(self, settings=None):
+		if self.flags.letter_for:
+			return  # a stage letter or a referral: logged with its recipient when sent
 		ombudsman._log(self, "Print Case", _("Case printed by {0}").format(frappe.session.user), at_once=True)
 
 	def on_trash(self):
