@@ -105,6 +105,8 @@ doc_events = {
 	# Ombudsman intake: mail to the complaints inbox, an ERPNext Issue of the complaint type
 	"Communication": {"after_insert": "confidentiality_app.ombudsman.from_mail"},
 	"Issue": {"after_insert": "confidentiality_app.ombudsman.from_issue"},
+	# Frappe Helpdesk, where installed (the event never fires otherwise)
+	"HD Ticket": {"after_insert": "confidentiality_app.ombudsman.from_ticket"},
 }
 
 # Whitelisted methods replaced by a gated one (/api/method and /api/v2/method both honour

@@ -21,6 +21,8 @@ RELEASED = ("Allowed", "Monitored")
 ACKNOWLEDGEMENT_LETTER = "Case Acknowledgement"
 DETERMINATION_LETTER = "Case Determination"
 REFERRAL_GROUNDS = ("Government Requirement", "Serious Danger")
+# the Ombudsman Service's own records that hold client information: who exports them is logged
+CASE_DOCTYPES = ("Ombudsman Case", "Confidentiality Breach")
 
 
 class CaseRefused(frappe.ValidationError):
@@ -57,6 +59,40 @@ def _log(
 		(audit.append if at_once else audit.append_on_commit)(entry)
 	except audit.LogUnavailable:
 		frappe.log_error(title="Confidentiality: log unavailable")
+
+
+def log_export(doctype: str, names, action: str) -> None:
+	"""An export of cases (or breaches) leaves with client information: one entry per record
+	exported, naming who exported it and how, written at once (a GET export never commits).
+	Records are read in one query; the entries are queue inserts."""
+	names = list(dict.fromkeys(n for n in names or [] if n))
+	if not names:
+		return
+	for row in frappe.get_all(doctype, {"name": ["in", names]}, ["name", "client_type", "client"]):
+		entry = audit.Entry(
+			action="Export Case",
+			channel=CHANNEL,
+			decision="Allow",
+			outcome="Recorded",
+			reference_doctype=doctype,
+			reference_name=row.name,
+			client_doctype=row.client_type if row.client else None,
+			client_name=row.client or None,
+			reason=_("{0} {1} exported by {2} ({3})").format(
+				_(doctype), row.name, frappe.session.user, action
+			),
+			basis=action,
+		)
+		try:
+			audit.append(entry)
+		except audit.LogUnavailable:
+			# fail closed: an export of cases that cannot be logged does not leave
+			frappe.throw(
+				_("The confidentiality log is unavailable: the export of {0} cannot be recorded.").format(
+					_(doctype)
+				),
+				audit.LogUnavailable,
+			)
 
 
 # --------------------------------------------------------------------------- intake
@@ -658,7 +694,52 @@ def from_issue(doc, method=None):
 	doc.add_comment("Info", _("Ombudsman Case {0} opened for this complaint.").format(case))
 
 
+def from_ticket(doc, method=None):
+	"""doc_events["HD Ticket"]["after_insert"]: a Frappe Helpdesk ticket of the complaint
+	ticket type opens a linked case."""
+	wanted = clients.settings().get("ombudsman_ticket_type")
+	if not wanted or doc.get("ticket_type") != wanted:
+		return
+	if frappe.db.exists("Ombudsman Case", {"source_doctype": "HD Ticket", "source_name": str(doc.name)}):
+		return
+	raised_by = doc.get("raised_by") or ""
+	case = open_case(
+		{
+			"complainant_name": (
+				frappe.db.get_value("Contact", doc.get("contact"), "full_name")
+				if doc.get("contact")
+				else None
+			)
+			or raised_by
+			or _("Unknown"),
+			"complainant_email": raised_by or None,
+			"about": (doc.subject or _("Complaint"))[:140],
+			"description": frappe.utils.strip_html_tags(doc.get("description") or "") or doc.subject or "-",
+			"source_doctype": "HD Ticket",
+			"source_name": str(doc.name),
+		},
+		"Helpdesk",
+	)
+	tell_source(
+		frappe._dict(source_doctype="HD Ticket", source_name=str(doc.name)),
+		_("Ombudsman Case {0} opened for this complaint.").format(case),
+	)
+
+
 def tell_source(case, message: str) -> None:
-	"""A case's progress flows back to the ticket it came from (a comment on the Issue)."""
-	if case.source_doctype == "Issue" and case.source_name and frappe.db.exists("Issue", case.source_name):
+	"""A case's progress flows back to the ticket it came from: a comment on the ERPNext
+	Issue, or on the Helpdesk ticket's conversation (an HD Ticket Comment, which its agents
+	see beside the ticket's mails)."""
+	if not case.source_name:
+		return
+	if case.source_doctype == "Issue" and frappe.db.exists("Issue", case.source_name):
 		frappe.get_doc("Issue", case.source_name).add_comment("Info", message)
+	elif case.source_doctype == "HD Ticket" and frappe.db.exists("HD Ticket", case.source_name):
+		frappe.get_doc(
+			{
+				"doctype": "HD Ticket Comment",
+				"reference_ticket": case.source_name,
+				"content": frappe.utils.escape_html(message),
+				"commented_by": "Administrator",
+			}
+		).insert(ignore_permissions=True)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, policy
+from confidentiality_app import audit, gate, ombudsman, policy
 from confidentiality_app.channels import api_read
 
 EXPORT = "Export"
@@ -214,6 +214,14 @@ def export_query():
 	from frappe.desk import reportview
 
 	doctype = (frappe.local.form_dict or {}).get("doctype")
+	if doctype in ombudsman.CASE_DOCTYPES:
+		# the Ombudsman Service's records: who exported which is logged, the rows logged are
+		# the rows written
+		frappe.permissions.can_export(doctype, raise_exception=True)
+		names, _grouped = _names(doctype)
+		ombudsman.log_export(doctype, names, "Export")
+		frappe.local.form_dict["selected_items"] = json.dumps(names or [""])
+		return reportview.export_query()
 	if not doctype or not gate.active() or not gate.is_protected(doctype):
 		return reportview.export_query()
 	frappe.permissions.can_export(doctype, raise_exception=True)
@@ -283,6 +291,10 @@ def export_data(
 	)
 	main = doctype[0] if isinstance(doctype, list) else doctype
 	main = parent_doctype or main
+	if main in ombudsman.CASE_DOCTYPES and _true(with_data):
+		frappe.permissions.can_export(main, raise_exception=True)
+		ombudsman.log_export(main, _matching(main, filters), "Data Export")
+		return exporter.export_data(**args)
 	if not main or not _true(with_data) or not gate.active() or not gate.is_protected(main):
 		return exporter.export_data(**args)
 	with _writing(main, filters, "Data Export"):
@@ -301,6 +313,11 @@ def download_template(doctype, export_fields=None, export_records=None, export_f
 		export_filters=export_filters,
 		file_type=file_type,
 	)
+	if doctype in ombudsman.CASE_DOCTYPES and export_records != "blank_template":
+		frappe.permissions.can_export(doctype, raise_exception=True)
+		matching = _matching(doctype, export_filters if export_records == "by_filter" else None)
+		ombudsman.log_export(doctype, matching, "Data Import template")
+		return data_import.download_template(**args)
 	if export_records == "blank_template" or not gate.active() or not gate.is_protected(doctype):
 		return data_import.download_template(**args)
 	with _writing(doctype, export_filters, "Data Import template"):

@@ -6,6 +6,8 @@ escalation with frozen time; who may read a case, and every opening logged."""
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe.utils import add_days, now_datetime, random_string
 
@@ -466,6 +468,39 @@ class TestCaseRules(CaseTestCase):
 		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Open Case")
 		self.assertEqual(entry["user"], self.officer)
 
+	def test_every_export_of_cases_is_logged_case_by_case(self):
+		a, b, c = (self.case(make_lead()) for _ in range(3))
+		self.as_officer()
+		call_method(
+			"frappe.desk.reportview.export_query",
+			http_method="POST",
+			doctype="Ombudsman Case",
+			file_format_type="CSV",
+			title="Ombudsman Case",
+			fields=json.dumps(["`tabOmbudsman Case`.`name`", "`tabOmbudsman Case`.`about`"]),
+			filters=json.dumps([["Ombudsman Case", "name", "in", [a, b]]]),
+		)
+		content = frappe.response.get("filecontent").decode("utf-8")
+		self.assertIn(a, content)
+		self.assertNotIn(c, content)
+		exported = logged(channel="Ombudsman", action="Export Case")
+		self.assertEqual(sorted(e["reference_name"] for e in exported), sorted([a, b]))
+		self.assertEqual({e["user"] for e in exported}, {self.officer})
+		# the Data Export tool (as the Administrator, who has it): likewise
+		frappe.set_user("Administrator")
+		call_method(
+			"frappe.core.doctype.data_export.exporter.export_data",
+			http_method="POST",
+			doctype="Ombudsman Case",
+			select_columns=json.dumps({"Ombudsman Case": ["name", "about"]}),
+			with_data=1,
+			all_doctypes=0,
+			file_type="CSV",
+			filters=json.dumps({"name": ["in", [c]]}),
+		)
+		(entry,) = logged(channel="Ombudsman", action="Export Case", user="Administrator")
+		self.assertEqual((entry["reference_name"], entry["basis"]), (c, "Data Export"))
+
 	def test_only_an_ombudsman_officer_raises_a_sanction(self):
 		coach = practitioner()
 		case = self.case(make_lead(), [coach])
@@ -521,6 +556,7 @@ class TestIntakeRoutes(CaseTestCase):
 	def tearDown(self):
 		set_setting("ombudsman_inbox", None)
 		set_setting("ombudsman_issue_type", None)
+		set_setting("ombudsman_ticket_type", None)
 		frappe.db.commit()  # never leave an intake route set for later suites
 		super().tearDown()
 
@@ -599,3 +635,59 @@ class TestIntakeRoutes(CaseTestCase):
 			{"doctype": "Issue", "subject": "Printer broken", "raised_by": "it@example.com"}
 		).insert(ignore_permissions=True)
 		self.assertFalse(frappe.db.exists("Ombudsman Case", {"source_name": other.name}))
+
+	def test_a_helpdesk_ticket_of_the_complaint_type_opens_a_linked_case_that_reports_back(self):
+		if "helpdesk" not in frappe.get_installed_apps():
+			self.skipTest("Frappe Helpdesk is not installed on this site")
+		ticket_type = "Confidentiality Complaint"
+		if not frappe.db.exists("HD Ticket Type", ticket_type):
+			frappe.get_doc({"doctype": "HD Ticket Type", "name": ticket_type}).insert(ignore_permissions=True)
+		set_setting("ombudsman_ticket_type", ticket_type)
+		mentee = f"mentee-{random_string(6).lower()}@example.com"
+		ticket = frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": "Complaint about my mentor",
+				"raised_by": mentee,
+				"ticket_type": ticket_type,
+				"description": "My mentor shared my file.",
+			}
+		).insert(ignore_permissions=True)
+		(case,) = frappe.get_all(
+			"Ombudsman Case", {"source_doctype": "HD Ticket", "source_name": str(ticket.name)}, pluck="name"
+		)
+		doc = frappe.get_doc("Ombudsman Case", case)
+		self.assertEqual((doc.intake_channel, doc.complainant_email), ("Helpdesk", mentee))
+		self.assertEqual(
+			frappe.get_all(
+				"Email Queue", {"reference_doctype": "Ombudsman Case", "reference_name": case}, pluck="name"
+			).__len__(),
+			1,
+		)  # acknowledged
+		self.as_officer()
+		api.move_case(case, "Acknowledged")
+
+		def conversation():
+			return frappe.get_all(
+				"HD Ticket Comment", {"reference_ticket": str(ticket.name)}, pluck="content"
+			)
+
+		self.assertTrue(any(case in c and "opened" in c for c in conversation()), conversation())
+		self.assertTrue(any(case in c and "Acknowledged" in c for c in conversation()), conversation())
+		(entry,) = logged(channel="Ombudsman", reference_name=case, action="Complaint Received")
+		self.assertIn("Helpdesk", entry["reason"])
+		# another ticket type opens nothing
+		frappe.set_user("Administrator")
+		other = frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": "Login broken",
+				"raised_by": "it@example.com",
+				"description": "x",
+			}
+		).insert(ignore_permissions=True)
+		self.assertFalse(
+			frappe.db.exists(
+				"Ombudsman Case", {"source_doctype": "HD Ticket", "source_name": str(other.name)}
+			)
+		)

@@ -11,7 +11,8 @@ test_a_public_complaint_becomes_a_case_determined_with_a_sanction:
      share is the one release in the evidence; the officer finds it had no valid reason.
      The case records a breach of confidentiality and of duty of care and refuses to close.
   4. The officer raises a sanction (suspension) from the case, and closes the case; the
-     practitioner is suspended.
+     practitioner is suspended. The client receives the receipt, the acknowledgement and the
+     determination letters, the coach both letters, at a real SMTP server.
 """
 
 from __future__ import annotations
@@ -197,4 +198,20 @@ def test_a_public_complaint_becomes_a_case_determined_with_a_sanction(
 		},
 	)["data"]
 	assert len(breaches) == 1 and breaches[0]["practitioner"] == practitioner
+
+	# the receipt, the acknowledgement and the determination reach the client; both letters
+	# reach the coach (sent now rather than by the scheduler)
+	queued = api.get(
+		"/api/resource/Email Queue",
+		params={
+			"filters": json.dumps(
+				[["reference_doctype", "=", "Ombudsman Case"], ["reference_name", "=", case]]
+			),
+			"fields": json.dumps(["name"]),
+		},
+	)["data"]
+	for row in queued:
+		api.post("/api/method/frappe.email.doctype.email_queue.email_queue.send_now", {"name": row["name"]})
+	assert smtp.count(f"client-{tag}@example.com") == 3
+	assert smtp.count(coach) == 2
 	page.context.close()
