@@ -501,6 +501,50 @@ class TestCaseRules(CaseTestCase):
 		(entry,) = logged(channel="Ombudsman", action="Export Case", user="Administrator")
 		self.assertEqual((entry["reference_name"], entry["basis"]), (c, "Data Export"))
 
+	def test_outcomes_and_breaches_by_channel_count_what_was_determined(self):
+		from frappe.desk.query_report import run
+
+		def outcomes():
+			return {
+				(r["intake_channel"], r["outcome"]): r["cases"]
+				for r in run("Case Outcomes", {})["result"]
+				if isinstance(r, dict)
+			}
+
+		def breaches():
+			return {
+				(r["channel"], r["category"]): r["breaches"]
+				for r in run("Breaches By Channel", {})["result"]
+				if isinstance(r, dict)
+			}
+
+		self.as_officer()
+		before, breaches_before = outcomes(), breaches()
+		frappe.set_user("Administrator")
+		lead, coach, release = self.releases()
+		found, cleared, still_open = self.case(lead, [coach]), self.case(lead, [coach]), self.case(lead)
+		self.investigate(found)
+		api.determine(found, [{"log_entry": release["name"], "valid_reason": 0}])
+		self.investigate(cleared)
+		api.determine(
+			cleared, [{"log_entry": release["name"], "valid_reason": 1, "ground": "Written Consent"}]
+		)
+		after, breaches_after = outcomes(), breaches()
+
+		def grew(old, new, key):
+			return new.get(key, 0) - old.get(key, 0)
+
+		self.assertEqual(grew(before, after, ("Desk", "Breach Found")), 1)
+		self.assertEqual(grew(before, after, ("Desk", "No Breach Found")), 1)
+		self.assertEqual(grew(before, after, ("Desk", "Open")), 1)
+		self.assertEqual(grew(breaches_before, breaches_after, ("Email", "Coach")), 1)
+		self.assertTrue(still_open)
+		# a practitioner without the Ombudsman roles cannot run them
+		frappe.set_user("Administrator")
+		frappe.set_user(make_user(roles=("Sales User",)))
+		with self.assertRaises(frappe.PermissionError):
+			run("Breaches By Channel", {})
+
 	def test_only_an_ombudsman_officer_raises_a_sanction(self):
 		coach = practitioner()
 		case = self.case(make_lead(), [coach])
