@@ -434,8 +434,12 @@ def check(
 	service_to_client: bool = True,
 	refused_outcome: str | None = None,
 	log_allowed: bool = True,
+	sender: str | None = None,
 ) -> Verdict:
 	"""Decide, apply the mode and log. Never raises for a refusal (see `enforce`).
+
+	`sender`: whose release it is when that is not the session's user (a mail sent later by
+	the scheduler is its author's): a sanction holding their egress applies to it.
 
 	The entry of a refused or monitored attempt is committed at once, on the log's own
 	connection (it must survive the refused request's rollback). With `with_action`, the
@@ -464,7 +468,7 @@ def check(
 		service_to_client=service_to_client,
 		counted=not log_allowed,
 	)
-	review = under_review() if decision.allowed and decision.code != policy.NOT_PROTECTED else None
+	review = under_review(sender) if decision.allowed and decision.code != policy.NOT_PROTECTED else None
 	if review:
 		decision = policy.held_for_review(decision, review)
 	if decision.counted_disclosures and log and log_allowed:

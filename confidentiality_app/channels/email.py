@@ -278,12 +278,14 @@ def decide(
 	log_allowed: bool,
 	refused_outcome: str | None = None,
 	stamped: bool = False,
+	sender: str | None = None,
 ) -> tuple[list[str], list[Refusal]]:
 	"""Decide each recipient of `queue` about `subject`: (allowed, refused). One
 	Confidentiality Log entry per recipient decided on a protected subject: allowed ones
 	only with `log_allowed` (in the caller's transaction), refused ones always (durable).
 	`stamped`: `subject` comes from the row's decision stamp (send time, release): only the
-	recipients that were desk users then are looked up again."""
+	recipients that were desk users then are looked up again. `sender`: whose release the
+	mail is when not the session user's (see `cleared_to_send`)."""
 	if subject.empty or not gate.active():
 		return list(recipients), []
 	marketing = subject.purpose == MARKETING
@@ -320,6 +322,7 @@ def decide(
 			has_access=has_access,
 			service_to_client=not marketing,
 			refused_outcome=refused_outcome,
+			sender=sender,
 		)
 		# a refusal (or a monitored release) is always logged, durably; an allowed one in
 		# the queueing transaction, and only with `log_allowed`
@@ -440,6 +443,7 @@ def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
 		log_allowed=False,
 		refused_outcome=HELD,
 		stamped=stamped,
+		sender=_author(queue),
 	)
 	if not stamped:
 		queue.db_set(STAMP, subject.encode(), update_modified=False)
@@ -448,6 +452,15 @@ def cleared_to_send(queue, stage: str = "Sending", commit: bool = True) -> bool:
 		if commit:
 			frappe.db.commit()
 	return bool(allowed)
+
+
+def _author(queue) -> str | None:
+	"""Whose release a mail is at send time: its author's (the scheduler sends it as
+	Administrator), so a sanction raised on them since it was queued holds it; unless a
+	Confidentiality Officer released it from hold, which is that review done."""
+	if not queue.owner or frappe.db.exists("Held Email", {"email_queue": queue.name, "status": "Released"}):
+		return None
+	return queue.owner
 
 
 # ---------------------------------------------------------------- holding

@@ -577,8 +577,16 @@ class TestSanctionsAct(CaseTestCase):
 			"Email Queue", {"reference_doctype": "Lead", "reference_name": lead.name}, ["name", "status"]
 		)
 		self.assertEqual(row.status, "Held")
-		(held,) = frappe.get_all("Held Email", {"email_queue": row.name}, ["reason"])
+		(held,) = frappe.get_all("Held Email", {"email_queue": row.name}, ["name", "reason"])
 		self.assertIn(sanction.name, held.reason)
+		# a Confidentiality Officer reviews it and releases it: that is the review, it goes
+		# (and is not held again when it is sent)
+		frappe.set_user("Administrator")
+		frappe.set_user(make_user(roles=("Confidentiality Officer",)))
+		api.release_held_email(held.name)
+		self.assertEqual(frappe.db.get_value("Email Queue", row.name, "status"), "Sent")
+		self.assertEqual(self.sink.count(employer), 1)
+		frappe.set_user(coach_user)
 		with self.assertRaises(gate.ConfidentialityBlocked):
 			frappe.get_print("Lead", lead.name)
 		(printed,) = logged(channel="Print", reference_name=lead.name)
@@ -589,6 +597,40 @@ class TestSanctionsAct(CaseTestCase):
 		sanction.save()
 		frappe.set_user(coach_user)
 		self.assertIn(lead.name, frappe.get_print("Lead", lead.name))
+
+	def test_a_mail_queued_before_a_suspension_is_held_when_the_scheduler_sends_it(self):
+		from confidentiality_app.tests import mail
+
+		lead = make_lead()
+		employer = f"hr-{random_string(6).lower()}@employer.example"
+		consent("Lead", lead.name, ["Email"])
+		coach_user = make_user(roles=("Sales User",))
+		coach = practitioner(user=coach_user)
+		case = self.case(lead, [coach])
+		frappe.set_user(coach_user)
+		self.send(lead, [employer])  # allowed and queued: the coach is not sanctioned yet
+		(row,) = frappe.get_all(
+			"Email Queue", {"reference_doctype": "Lead", "reference_name": lead.name}, ["name", "status"]
+		)
+		self.assertEqual(row.status, "Not Sent")
+		self.as_officer()
+		sanction = frappe.get_doc(
+			{"doctype": "Sanction", "sanction_type": "Suspension", "practitioner": coach, "case": case}
+		).insert()
+		frappe.set_user("Administrator")  # the scheduler
+		frappe.local.confidentiality_review = {}
+		frappe.db.commit()
+		mail.flush()
+		self.assertEqual(frappe.db.get_value("Email Queue", row.name, "status"), "Held")
+		self.assertEqual(self.sink.count(employer), 0)
+		(held,) = frappe.get_all("Held Email", {"email_queue": row.name}, ["name", "reason"])
+		self.assertIn(sanction.name, held.reason)
+		# a Confidentiality Officer reviews it and releases it: that is the review, it goes
+		frappe.set_user(make_user(roles=("Confidentiality Officer",)))
+		api.release_held_email(held.name)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Email Queue", row.name, "status"), "Sent")
+		self.assertEqual(self.sink.count(employer), 1)
 
 
 def set_setting(field, value):
