@@ -92,14 +92,14 @@ def _load_consents(parties) -> list[Grant]:
 	):
 		purposes.setdefault(parent, set()).add(purpose)
 	recipients: dict[str, set[str]] = {}
-	for parent, user, user_email, email in frappe.db.sql(
-		f"""SELECT r.parent, r.recipient_user, u.email, r.recipient_email
+	for parent, user, user_email, email, address in frappe.db.sql(
+		f"""SELECT r.parent, r.recipient_user, u.email, r.recipient_email, r.recipient_address
 		FROM `tabConsent Recipient` r LEFT JOIN `tabUser` u ON u.name = r.recipient_user
 		WHERE r.parent IN ({marks}) AND r.parenttype = 'Client Consent'""",
 		tuple(names),
 	):
 		ids = recipients.setdefault(parent, set())
-		ids.update(normalise(v) for v in (user, user_email, email) if v)
+		ids.update(normalise(v) for v in (user, user_email, email, address) if v)
 
 	grants = []
 	for c in consents:
@@ -218,7 +218,7 @@ def agreement_for(parties) -> Agreement | None:
 		(name,),
 	)
 	recipients = frappe.db.sql(
-		"""SELECT r.recipient_user, u.email, r.recipient_email FROM `tabConsent Recipient` r
+		"""SELECT r.recipient_user, u.email, r.recipient_email, r.recipient_address FROM `tabConsent Recipient` r
 		LEFT JOIN `tabUser` u ON u.name = r.recipient_user
 		WHERE r.parent = %s AND r.parenttype = 'Confidentiality Agreement'""",
 		(name,),
@@ -231,10 +231,14 @@ def agreement_for(parties) -> Agreement | None:
 
 
 def row_ids(row) -> frozenset[str]:
-	"""The identifiers a Consent Recipient row names (its user, the user's email, its email),
-	normalised: what a decision compares a recipient against."""
+	"""The identifiers a Consent Recipient row names (its user, the user's email, its email,
+	its number or system), normalised: what a decision compares a recipient against."""
 	user_email = frappe.db.get_value("User", row.recipient_user, "email") if row.recipient_user else None
-	return frozenset(normalise(v) for v in (row.recipient_user, user_email, row.recipient_email) if v)
+	return frozenset(
+		normalise(v)
+		for v in (row.recipient_user, user_email, row.recipient_email, row.get("recipient_address"))
+		if v
+	)
 
 
 def encode_agreement(agreement: Agreement | None) -> dict | None:

@@ -102,6 +102,13 @@ doc_events = {
 	"Social Media Post": {"validate": "confidentiality_app.channels.publication.validate_publication"},
 	# Frappe LMS: a learner's certificate is published only with consent for Presentation.
 	"LMS Certificate": {"validate": "confidentiality_app.channels.publication.validate_certificate"},
+	# Webhooks: one on a protected doctype needs a stated basis and a Confidentiality
+	# Officer (each firing is decided in the worker: before_job below)
+	"Webhook": {"validate": "confidentiality_app.channels.webhook.validate_webhook"},
+	# Google Contacts / Calendar: a protected Contact or Event is pushed to a Google account
+	# only with consent for Export naming it; otherwise the sync flag is turned off
+	"Contact": {"before_validate": "confidentiality_app.channels.google.guard_sync"},
+	"Event": {"before_validate": "confidentiality_app.channels.google.guard_sync"},
 	# Ombudsman intake: mail to the complaints inbox, an ERPNext Issue of the complaint type
 	"Communication": {"after_insert": "confidentiality_app.ombudsman.from_mail"},
 	"Issue": {"after_insert": "confidentiality_app.ombudsman.from_issue"},
@@ -134,6 +141,15 @@ override_whitelisted_methods = {
 	"frappe.desk.query_report.export_query": "confidentiality_app.channels.report.export_query",
 	"frappe.desk.query_report.run": "confidentiality_app.channels.report.run",
 	"frappe.core.doctype.prepared_report.prepared_report.download_attachment": "confidentiality_app.channels.report.download_attachment",
+	# SMS: the desk's Send SMS dialog, REST and integrations (a Notification's SMS channel
+	# and ERPNext's SMS Center are gated in their classes, below)
+	"frappe.core.doctype.sms_settings.sms_settings.send_sms": "confidentiality_app.channels.sms.send_sms",
+	# Search: global search and link search show a protected record only to a user who can
+	# open it (Frappe filters global search by doctype alone; link search drops every row
+	# condition for ignore_user_permissions)
+	"frappe.utils.global_search.search": "confidentiality_app.channels.search.search",
+	"frappe.desk.search.search_link": "confidentiality_app.channels.search.search_link",
+	"frappe.desk.search.search_widget": "confidentiality_app.channels.search.search_widget",
 	# API reads: Frappe counts with frappe.db.count (no permission query); an integration's
 	# count of a protected doctype counts only what it may read
 	"frappe.client.get_count": "confidentiality_app.channels.api_read.get_count",
@@ -160,7 +176,17 @@ override_doctype_class = {
 	# Auto Email Report: the report's rows are screened for Export before they are mailed
 	"Auto Email Report": "confidentiality_app.channels.report.GatedAutoEmailReport",
 	"Report": "confidentiality_app.channels.report.GatedReport",
+	# Webhooks: a job before_job refused loads no Webhook, so nothing is posted
+	"Webhook": "confidentiality_app.channels.webhook.GatedWebhook",
+	# Files: a file attached to a protected record is private; making it public is refused
+	"File": "confidentiality_app.channels.files.GatedFile",
+	# SMS: ERPNext's SMS Center (bulk, marketing) sends only to clients who consented
+	"SMS Center": "confidentiality_app.channels.sms_center.GatedSMSCenter",
 }
+
+# Machine egress decided in the worker, when the job runs: a webhook post of a protected
+# record (channels.webhook)
+before_job = ["confidentiality_app.channels.webhook.before_job"]
 
 # When a consent is withdrawn, expires or is superseded, each channel re-decides what it
 # still holds open for the client: shares and public links are removed, pending mail held.

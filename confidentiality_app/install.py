@@ -19,6 +19,7 @@ STANDARD_AUTHORITIES = (
 STANDARD_PURPOSES = {
 	"Share": "Share the client's record with another user of this site.",
 	"Email": "Send the client's information by email.",
+	"SMS": "Send the client's information by text message (SMS).",
 	"Export": "Export or download the client's information.",
 	"Print": "Print the client's record or make a PDF of it.",
 	"Marketing": "Use the client's information in marketing.",
@@ -68,6 +69,9 @@ DEFAULT_PROTECTED = (
 
 def after_install():
 	ensure_defaults(fresh=True)
+	from confidentiality_app.channels import files
+
+	files.privatise_existing()  # attachments of client records written before the app
 
 
 def after_migrate():
@@ -105,6 +109,7 @@ def ensure_defaults(fresh: bool = False):
 	ensure_authorities()
 	ensure_letter_template()
 	ensure_email_fields()
+	ensure_webhook_fields()
 	if not frappe.db.get_single_value("Confidentiality Settings", "mode"):
 		frappe.db.set_single_value("Confidentiality Settings", "mode", "Enforce")
 	if fresh or not frappe.db.get_single_value("Confidentiality Settings", "defaults_applied"):
@@ -156,6 +161,28 @@ def ensure_email_fields():
 	from confidentiality_app.channels import email
 
 	email.check_wiring()
+
+
+def ensure_webhook_fields():
+	"""Webhook: the basis on which a receiver may have a protected doctype's records
+	(channels.webhook). Belongs to this app's module: uninstalling removes it."""
+	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+	create_custom_fields(
+		{
+			"Webhook": [
+				{
+					"fieldname": "confidentiality_basis",
+					"fieldtype": "Small Text",
+					"label": "Confidentiality Basis",
+					"insert_after": "webhook_docevent",
+					"module": MODULE,
+					"description": "Required when the DocType holds protected client records: why this receiver may have them. Set by a Confidentiality Officer; each record is still sent only with its client's consent for Export naming the receiver, or an approved disclosure.",
+				}
+			]
+		},
+		update=True,
+	)
 
 
 def ensure_roles():

@@ -29,6 +29,7 @@ Messages are returned as a code plus parameters; the Frappe adapter translates t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -108,8 +109,15 @@ _GROUND_CLAUSE = {
 
 
 def normalise(identifier: str | None) -> str:
-	"""Recipients are compared case-insensitively, without surrounding blanks."""
-	return (identifier or "").strip().lower()
+	"""Recipients are compared case-insensitively, without surrounding blanks. A phone
+	number (`tel:`) is compared without spaces, dashes, dots and brackets, 00 read as +."""
+	value = (identifier or "").strip().lower()
+	if value.startswith("tel:"):
+		number = re.sub(r"[\s\-().]", "", value[4:])
+		if number.startswith("00"):
+			number = "+" + number[2:]
+		value = "tel:" + number
+	return value
 
 
 @dataclass(frozen=True)

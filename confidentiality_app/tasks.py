@@ -8,12 +8,13 @@ from confidentiality_app.permissions import OFFICER, OMBUDSMAN
 
 
 def daily():
-	from confidentiality_app.channels import email, share, share_key
+	from confidentiality_app.channels import email, files, share, share_key
 	from confidentiality_app.confidentiality.doctype.client_consent.client_consent import expire_consents
 
 	email.check_wiring()
 	expire_consents()
 	share.sweep()
+	files.privatise_existing()
 	share_key.recheck(
 		None, _("Periodic check of every public link of a protected record."), channel="Share Sweep"
 	)

@@ -98,6 +98,9 @@ def record_consent(
 			doc.append("recipients", recipient)
 		elif frappe.db.exists("User", recipient):
 			doc.append("recipients", {"recipient_user": recipient})
+		elif ":" in recipient and "@" not in recipient.split(":", 1)[0]:
+			# a number or a system: tel:+44..., webhook:https://host, google:account
+			doc.append("recipients", {"recipient_address": recipient})
 		else:
 			doc.append("recipients", {"recipient_email": recipient})
 

@@ -233,8 +233,12 @@ def _single_record(payload) -> tuple[str, str] | None:
 	from frappe.model.document import Document
 
 	if isinstance(payload, Document):
+		if payload.is_new():
+			return None  # decided by _new_document
 		doctype, name = payload.doctype, payload.name
 	elif isinstance(payload, dict):
+		if payload.get("__islocal"):
+			return None
 		doctype, name = payload.get("doctype"), payload.get("name")
 	else:
 		return None
@@ -277,19 +281,52 @@ def _backstop(response) -> None:
 	for doc in frappe.local.response.get("docs") or []:
 		if found := _single_record(doc):
 			records.append(found)
-	if not records or response is None:
+	if response is None:
 		return
+	# a document built from a protected record and not saved (a whitelisted mapper such as
+	# ERPNext's make_customer / make_opportunity): decided by the clients it names
+	new = _new_document(payload)
+	if new is not None:
+		record = (new.doctype, new.name or _("new {0}").format(_(new.doctype)))
+		if _refuse_record(response, record, {}, doc=new):
+			return
 	single = _state()["single"]
 	for record in dict.fromkeys(records):
 		if _refuse_record(response, record, single):
 			return
 
 
-def _refuse_record(response, record, single) -> bool:
+def _new_document(payload):
+	"""An unsaved document of a protected doctype in the response, or None."""
+	from frappe.model.document import Document
+
+	if isinstance(payload, Document):
+		doc = payload
+		if not doc.is_new():
+			return None
+	elif isinstance(payload, dict) and isinstance(payload.get("doctype"), str) and payload.get("__islocal"):
+		if not gate.is_protected(payload["doctype"]):
+			return None
+		try:
+			doc = frappe.get_doc(dict(payload))
+		except Exception:
+			return None
+	else:
+		return None
+	return doc if gate.is_protected(doc.doctype) else None
+
+
+def _refuse_record(response, record, single, doc=None) -> bool:
 	"""Decide one record of the response; refused, the response becomes the refusal (True)."""
 	if record not in single:
 		verdict = gate.check(
-			record[0], record[1], EXPORT, channel=CHANNEL, action="API read", recipient_label=policy.EVERYONE
+			record[0],
+			record[1],
+			EXPORT,
+			channel=CHANNEL,
+			action="API read",
+			recipient_label=policy.EVERYONE,
+			doc=doc,
 		)
 		single[record] = verdict.proceed
 		message = verdict.message

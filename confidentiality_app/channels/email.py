@@ -815,3 +815,11 @@ class GatedNotification(Notification):
 			if not verdict.proceed:
 				return None
 		return super().send_a_slack_msg(doc, context)
+
+	def send_sms(self, doc, context):
+		"""The SMS channel: decided in channels.sms (consent for SMS naming the numbers)."""
+		from confidentiality_app.channels import sms
+
+		if not sms.notification_sms(self, doc, context):
+			return None
+		return super().send_sms(doc, context)

@@ -808,3 +808,11 @@ class TestServiceToClient:
 		g = Grant("G-E", frozenset({"Email"}))
 		d = decide(Request("Marketing", (self.me(g),), (self.ME,), NOW, service_to_client=False))
 		assert_denied(d, PURPOSE_MISSING)
+
+
+def test_phone_numbers_compare_without_formatting():
+	assert policy.normalise("TEL:+44 7700-900.123") == "tel:+447700900123"
+	assert policy.normalise("tel:0044 (7700) 900123") == "tel:+447700900123"
+	assert policy.recipient_ids("tel:+44 7700 900123") == frozenset({"tel:+447700900123"})
+	# other identifiers are only trimmed and lower-cased
+	assert policy.normalise("  Webhook:HTTPS://Host ") == "webhook:https://host"

@@ -109,9 +109,11 @@ class ClientConsent(Document):
 
 	def validate_recipients(self):
 		for row in self.recipients:
-			if not (row.recipient_user or row.recipient_email):
+			if not (row.recipient_user or row.recipient_email or row.recipient_address):
 				frappe.throw(
-					_("Named recipient in row {0} needs a user or an email address.").format(row.idx)
+					_(
+						"Named recipient in row {0} needs a user, an email address, or a number or system (tel:, webhook:, google:)."
+					).format(row.idx)
 				)
 
 	def validate_evidence(self):
@@ -176,7 +178,7 @@ class ClientConsent(Document):
 			for row in self.recipients:
 				ids = consents.row_ids(row)
 				if not ids & agreement.recipients:
-					beyond.append(row.recipient_user or row.recipient_email)
+					beyond.append(row.recipient_user or row.recipient_email or row.recipient_address)
 		if beyond:
 			frappe.throw(
 				_(

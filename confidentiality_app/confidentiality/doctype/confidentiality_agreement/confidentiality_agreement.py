@@ -40,8 +40,12 @@ class ConfidentialityAgreement(Document):
 				frappe.throw(_("Purpose {0} is listed twice.").format(frappe.bold(row.purpose)))
 			seen.add(row.purpose)
 		for row in self.recipients:
-			if not (row.recipient_user or row.recipient_email):
-				frappe.throw(_("Recipient in row {0} needs a user or an email address.").format(row.idx))
+			if not (row.recipient_user or row.recipient_email or row.recipient_address):
+				frappe.throw(
+					_(
+						"Recipient in row {0} needs a user, an email address, or a number or system (tel:, webhook:, google:)."
+					).format(row.idx)
+				)
 		if not self.is_new():
 			self._refuse_edit()
 
@@ -117,7 +121,9 @@ class ConfidentialityAgreement(Document):
 				reason=_("Agreed on {0}: may ever be released for {1}; to {2}.{3}").format(
 					self.agreed_on,
 					", ".join(r.purpose for r in self.purposes) or _("nothing"),
-					", ".join(r.recipient_user or r.recipient_email for r in self.recipients)
+					", ".join(
+						r.recipient_user or r.recipient_email or r.recipient_address for r in self.recipients
+					)
 					or _("recipients not limited"),
 					_(" Supersedes {0}.").format(self.supersedes) if self.supersedes else "",
 				),
