@@ -120,11 +120,12 @@ def _protected_parents(child: str) -> list[str]:
 
 def query_conditions(user=None, doctype=None) -> str:
 	"""permission_query_conditions["*"]: an integration's query of a protected doctype (or
-	of a child table of one) sees only the records allowed for Export."""
-	if not doctype or not _limited():
+	of a child table of one) sees only the records allowed for Export. Anyone's query of a
+	child table of a protected doctype sees only the rows of parents they can read."""
+	if not doctype or not gate.active():
 		return ""
-	if not gate.active():
-		return ""
+	if not _limited():
+		return _child_rows_of_readable_parents(doctype, user)
 	enforce = gate.mode() == policy.ENFORCE  # Monitor mode limits nothing
 	if gate.is_protected(doctype):
 		allowed = _allowed(doctype)
@@ -154,6 +155,47 @@ def query_conditions(user=None, doctype=None) -> str:
 			parts.append(
 				f"({table}.`parenttype` = {frappe.db.escape(parent, percent=False)} and {table}.`parent` in ({_names_sql(allowed)}))"
 			)
+	return "(" + " or ".join(parts) + ")"
+
+
+def _child_rows_of_readable_parents(doctype: str, user: str | None) -> str:
+	"""A child table queried on its own (`frappe.client.get_list("Contact Email",
+	parent="Contact")`): Frappe checks only that the user may read the parent doctype, which
+	the "All" role's read of the Contacts one owns is enough for, and then returns every
+	row. Rows of a protected parent are limited to the parents the user's own list query
+	returns (roles, user permissions, owner, shares)."""
+	user = user or frappe.session.user
+	if user == "Administrator" or getattr(frappe.local, "confidentiality_child_query", False):
+		return ""
+	try:
+		if not frappe.get_meta(doctype).istable:
+			return ""
+	except frappe.DoesNotExistError:
+		return ""
+	parents = _protected_parents(doctype)
+	if not parents:
+		return ""
+	table = f"`tab{doctype}`"
+	parts = [f"{table}.`parenttype` not in ({_names_sql(parents)})"]
+	frappe.local.confidentiality_child_query = True
+	try:
+		for parent in parents:
+			try:
+				readable = frappe.get_list(
+					parent,
+					fields=[f"`tab{parent}`.`name`"],
+					order_by=None,
+					limit_page_length=0,
+					user=user,
+					run=0,
+				)
+			except frappe.PermissionError:
+				continue  # no read of that parent at all: none of its rows
+			parts.append(
+				f"({table}.`parenttype` = {frappe.db.escape(parent, percent=False)} and {table}.`parent` in ({readable}))"
+			)
+	finally:
+		frappe.local.confidentiality_child_query = False
 	return "(" + " or ".join(parts) + ")"
 
 
@@ -418,11 +460,12 @@ def after_request(response=None, request=None):
 @frappe.whitelist()
 def get_count(doctype, filters=None, debug=False, cache=False):
 	"""Overrides frappe.client.get_count, which counts with `frappe.db.count` (no permission
-	query at all): an integration's count of a protected doctype counts only the records it
-	may read, through the same limit as its list reads."""
+	query at all: anyone could learn whether a client with a given address exists): a count
+	of a protected doctype counts only the records the user may read (for an integration,
+	through the same Export limit as its list reads)."""
 	import frappe.client
 
-	if not integration_request() or not gate.active() or not gate.is_protected(doctype):
+	if not gate.active() or not gate.is_protected(doctype):
 		return frappe.client.get_count(doctype, filters=filters, debug=debug, cache=cache)
 	from frappe.utils import get_safe_filters
 

@@ -95,9 +95,11 @@ def _office_register(report) -> bool:
 	)
 
 
-def screen(report, result: dict) -> Screened | None:
+def screen(report, result: dict, unattended: bool = False) -> Screened | None:
 	"""Which rows of a report's result may leave for Export. None when the report touches
-	no protected record (nothing to decide, nothing to log)."""
+	no protected record (nothing to decide, nothing to log). `unattended`: no person makes
+	this export for a disclosure's recipient (an integration's run, a scheduled mail), so a
+	disclosure is no basis for it."""
 	columns = result.get("columns") or []
 	rows = list(result.get("result") or [])
 	if _office_register(report):
@@ -147,7 +149,7 @@ def screen(report, result: dict) -> Screened | None:
 		return None
 	decisions = {}
 	for doctype, names in wanted.items():
-		for name, decision in gate.decide_rows(doctype, names, EXPORT).items():
+		for name, decision in gate.decide_rows(doctype, names, EXPORT, unattended=unattended).items():
 			decisions[(doctype, name)] = decision
 	decisions = gate.use_disclosures(decisions)
 	current = gate.mode()
@@ -202,9 +204,9 @@ def _log(report_name: str, screened: Screened, action: str, refuse: bool) -> str
 	return summary
 
 
-def _decide(report, result: dict, action: str) -> dict:
+def _decide(report, result: dict, action: str, unattended: bool = False) -> dict:
 	"""Screen, log, refuse or keep the allowed rows; returns the result to use."""
-	screened = screen(report, result)
+	screened = screen(report, result, unattended=unattended)
 	if screened is None:
 		return result
 	refuse = bool(screened.refused_whole) or (screened.withheld > 0 and refuse_partial())
@@ -304,7 +306,7 @@ def run(
 		return result
 	if "result" not in result:
 		return result  # a prepared report still queued: no rows yet
-	return _decide(query_report.get_report_doc(report_name), result, "API report run")
+	return _decide(query_report.get_report_doc(report_name), result, "API report run", unattended=True)
 
 
 @frappe.whitelist()
@@ -392,7 +394,7 @@ class GatedReport(Report):
 		mailing = getattr(frappe.local, "confidentiality_auto_email_report", None)
 		if not mailing or not gate.active():
 			return columns, result
-		decided = _decide(self, {"columns": columns, "result": result}, "Auto Email Report")
+		decided = _decide(self, {"columns": columns, "result": result}, "Auto Email Report", unattended=True)
 		return columns, decided["result"]
 
 

@@ -74,6 +74,7 @@ class Channel:
 	bypasses: int = 0
 	frappe_refused: int = 0
 	failures: list = field(default_factory=list)
+	notes: list = field(default_factory=list)  # cases Frappe refused before any decision
 
 
 RESULTS: dict[str, Channel] = {}
@@ -127,7 +128,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		)
 
 		cls.channels = [
-			Channel("share", "Share", "Share", recipient="targets"),
+			Channel("share", "Share", "DocShare", recipient="targets"),
 			Channel("email: form composer", "Email", "Email", cls.recipient_email, "Email"),
 			Channel("email: queued (jobs, scheduler)", "Email", "Email", cls.recipient_email, "Email"),
 			Channel("print: PDF download", "Print", "Print", None, "Print"),
@@ -198,6 +199,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 							authority_reference=f"REF-{cls.tag}",
 							evidence="The body's written request under its statutory power",
 							purpose="Statutory inquiry",
+							max_uses=0,
 						)
 					finally:
 						frappe.set_user(officers[1])
@@ -236,6 +238,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		cls.webhook = frappe.get_doc(
 			{
 				"doctype": "Webhook",
+				"__newname": f"Matrix hook {cls.tag}",
 				"webhook_doctype": "Lead",
 				"webhook_docevent": "on_update",
 				"request_url": f"{cls.receiver.url}/hook",
@@ -263,6 +266,18 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		sms.save(ignore_permissions=True)
 		cls.group = frappe.get_doc({"doctype": "Email Group", "title": f"Matrix news {cls.tag}"}).insert(
 			ignore_permissions=True
+		)
+		cls.category = (
+			frappe.get_doc({"doctype": "Blog Category", "title": f"Matrix {cls.tag}"})
+			.insert(ignore_permissions=True)
+			.name
+		)
+		cls.writer = (
+			frappe.get_doc(
+				{"doctype": "Blogger", "short_name": f"mx-{cls.tag}", "full_name": "Matrix Writer"}
+			)
+			.insert(ignore_permissions=True)
+			.name
 		)
 		passwords = {label: set_password(u) for label, u in cls.users.items() if u != "Administrator"}
 		outsider_password = set_password(cls.outsider)
@@ -323,6 +338,9 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		print("\n" + table)
 		with open(frappe.get_site_path("security-matrix.txt"), "w") as f:
 			f.write(table + "\n")
+		with open(frappe.get_site_path("security-matrix-notes.txt"), "w") as f:
+			for c in cls.channels:
+				f.writelines(f"{note}\n" for note in RESULTS[c.name].notes + RESULTS[c.name].failures)
 		super().tearDownClass()
 
 	def setUp(self):
@@ -346,9 +364,9 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 					frappe.db.rollback()
 				finally:
 					frappe.set_user("Administrator")
-				entries = audit.entries(
-					{"client_name": lead.name, "channel": channel.log_channel}, since=mark
-				)
+				# the entries of this attempt: the window holds nothing else (the client of an
+				# entry may be the Contact ERPNext made for the Lead: the same person)
+				entries = audit.entries({"channel": channel.log_channel}, since=mark)
 				self.judge(channel, state, user_label, out, error, entries)
 				frappe.db.rollback()
 		self.assertEqual(channel.bypasses, 0, "\n".join(channel.failures))
@@ -373,6 +391,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		want = "Allow" if expected else "Deny"
 		if by_frappe:
 			channel.frappe_refused += 1
+			channel.notes.append(f"{what}: {error!r}"[:300])
 			channel.correct += 1
 			if decisions in ([], [want]):
 				channel.logged += 1
@@ -519,8 +538,8 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 				{
 					"doctype": "Blog Post",
 					"title": f"Success story {random_string(6)}",
-					"blog_category": self.blog_category(),
-					"blogger": self.blogger(),
+					"blog_category": self.category,
+					"blogger": self.writer,
 					"content_type": "Markdown",
 					"content_md": f"How {lead.lead_name} ({lead.email_id}) changed course.",
 					"published": 1,
@@ -723,30 +742,13 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		self.assertEqual(channel.bypasses, 0, "\n".join(channel.failures))
 		self.assertEqual(channel.logged, channel.cases, "\n".join(channel.failures))
 
-	# ------------------------------------------------------------------ fixtures
-	def blog_category(self):
-		name = f"matrix-{self.tag}"
-		if not frappe.db.exists("Blog Category", name):
-			frappe.get_doc({"doctype": "Blog Category", "title": name, "name": name}).insert(
-				ignore_permissions=True
-			)
-		return frappe.db.get_value("Blog Category", {"title": name}) or name
-
-	def blogger(self):
-		name = f"matrix-{self.tag}"
-		if not frappe.db.exists("Blogger", name):
-			frappe.get_doc({"doctype": "Blogger", "short_name": name, "full_name": "Matrix Writer"}).insert(
-				ignore_permissions=True
-			)
-		return name
-
 
 def raise_for(response, refused_page: bool = False):
 	"""An HTTP refusal as the exception the server raised."""
 	if response.status_code < 400 and not refused_page:
 		return
 	text = response.text[:400]
-	if "ConfidentialityBlocked" in text or "confidentiality" in text.lower():
+	if "ConfidentialityBlocked" in text or "Refused by confidentiality rules" in text:
 		raise gate.ConfidentialityBlocked(text)
 	if response.status_code == 403:
 		raise frappe.PermissionError(text)
