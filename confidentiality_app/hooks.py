@@ -150,8 +150,8 @@ override_whitelisted_methods = {
 	"frappe.utils.global_search.search": "confidentiality_app.channels.search.search",
 	"frappe.desk.search.search_link": "confidentiality_app.channels.search.search_link",
 	"frappe.desk.search.search_widget": "confidentiality_app.channels.search.search_widget",
-	# API reads: Frappe counts with frappe.db.count (no permission query); an integration's
-	# count of a protected doctype counts only what it may read
+	# API reads: Frappe counts with frappe.db.count (no permission query at all); a count of
+	# a protected doctype counts only what the user (or integration) may read
 	"frappe.client.get_count": "confidentiality_app.channels.api_read.get_count",
 	# Presentations, Frappe LMS public pages: the guest-allowed methods that list learners
 	# (certified participants, course reviews, batch students) answer without the learners
@@ -163,7 +163,9 @@ override_whitelisted_methods = {
 
 # API reads: an integration (API key / OAuth token) reading protected records in bulk is
 # an export: its list queries (REST, frappe.client.*, reportview) see only the records
-# whose clients consented to Export; reading one record needs that consent too.
+# whose clients consented to Export; reading one record needs that consent too. A child
+# table of a protected doctype read on its own shows anyone only the rows of parents they
+# can read.
 permission_query_conditions = {"*": ["confidentiality_app.channels.api_read.query_conditions"]}
 has_permission = {"*": ["confidentiality_app.channels.api_read.has_permission"]}
 

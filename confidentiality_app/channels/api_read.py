@@ -19,8 +19,14 @@ One log entry per request and doctype records the read with its counts (rows ret
 matching rows withheld). In Monitor mode nothing is withheld, and what would have been is
 logged.
 
-Not covered: a record shared with the integration user is returned by Frappe's share
-condition whatever other conditions say (shares themselves are gated by consent).
+For everyone, desk users included: a child table of a protected doctype read on its own
+(`frappe.client.get_list("Contact Email", parent="Contact")`) returns only the rows of
+parents the user can read, and `frappe.client.get_count` of a protected doctype counts only
+what the user may read (Frappe counts with no permission query at all).
+
+Not covered: a record shared with an integration user who also reads the doctype through
+a role limited by user permissions is returned by Frappe's share condition whatever other
+conditions say (shares themselves are gated by consent).
 """
 
 from __future__ import annotations

@@ -567,3 +567,53 @@ class TestExistingPublicFiles(ConfidentialityTestCase):
 			frappe.safe_decode(doc.get_content()),
 		)
 		self.assertTrue(logged(action="Make files private"))
+
+
+class TestGoogleCalendar(ConfidentialityTestCase):
+	def test_an_event_with_a_client_is_not_pushed_without_consent_and_a_meeting_is(self):
+		set_mode("Enforce")
+		calendar = frappe.get_doc(
+			{
+				"doctype": "Google Calendar",
+				"calendar_name": f"Office {random_string(5)}",
+				"user": "Administrator",
+				"google_calendar_id": f"office-{random_string(5).lower()}@group.calendar.example",
+				"push_to_google_calendar": 1,
+			}
+		)
+		calendar.flags.ignore_validate = True
+		calendar.insert(ignore_permissions=True)
+		lead = make_lead()
+
+		def event(participants):
+			return frappe.get_doc(
+				{
+					"doctype": "Event",
+					"subject": f"Session {random_string(5)}",
+					"starts_on": frappe.utils.now_datetime(),
+					"event_type": "Private",
+					"sync_with_google_calendar": 1,
+					"google_calendar": calendar.name,
+					"event_participants": participants,
+				}
+			).insert(ignore_permissions=True)
+
+		session = event([{"reference_doctype": "Lead", "reference_docname": lead.name}])
+		self.assertEqual(frappe.db.get_value("Event", session.name, "sync_with_google_calendar"), 0)
+		entries = logged(action="Sync to Google Calendar", reference_name=session.name)
+		self.assertEqual([e.decision for e in entries], ["Deny"])
+		self.assertEqual(entries[0].recipient, f"google:{calendar.google_calendar_id}")
+		# an internal meeting (no client among its participants) is not decided
+		from confidentiality_app.channels import google
+
+		meeting = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "Team",
+				"sync_with_google_calendar": 1,
+				"google_calendar": calendar.name,
+			}
+		)
+		google.guard_sync(meeting)
+		self.assertEqual(meeting.sync_with_google_calendar, 1)
+		self.assertEqual(logged(action="Sync to Google Calendar", reference_name=meeting.name or ""), [])
