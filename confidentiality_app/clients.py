@@ -305,6 +305,14 @@ def title_of(party: tuple[str, str]) -> str:
 
 
 _EMAIL_FIELDS = ("email_id", "email", "contact_email", "lead_email")
+# fields that hold a phone number on client doctypes
+NUMBER_FIELDS = ("mobile_no", "phone", "whatsapp_no", "phone_no", "mobile")
+
+
+def phone_id(value) -> str:
+	"""A phone number as a recipient identifier (`tel:+447700900123`), "" when it is none."""
+	ident = normalise(f"tel:{value or ''}")
+	return ident if re.fullmatch(r"tel:\+?\d{5,}", ident) else ""
 
 
 def own_addresses(identity_parties, doc=None) -> set[str]:
@@ -327,6 +335,30 @@ def own_addresses(identity_parties, doc=None) -> set[str]:
 				)
 				values = list(found[0]) if found else []
 			ids.update(normalise(v) for v in values if v)
+		# phone numbers, as `tel:` identifiers (a text to the client's own number is theirs)
+		number_fields = [f for f in NUMBER_FIELDS if meta.has_field(f)]
+		if number_fields:
+			if current is not None:
+				numbers = [current.get(f) for f in number_fields]
+			else:
+				found = frappe.db.sql(
+					f"SELECT {', '.join(f'`{f}`' for f in number_fields)} FROM `tab{doctype}` WHERE name = %s",
+					(name,),
+				)
+				numbers = list(found[0]) if found else []
+			if doctype == "Contact":
+				numbers += (
+					[row.phone for row in current.get("phone_nos") or []]
+					if current is not None
+					else [
+						p
+						for (p,) in frappe.db.sql(
+							"SELECT phone FROM `tabContact Phone` WHERE parent = %s AND parenttype = 'Contact'",
+							(name,),
+						)
+					]
+				)
+			ids.update(phone_id(n) for n in numbers if n and phone_id(n))
 		if doctype == "Contact":
 			if current is not None:
 				emails = [row.email_id for row in current.get("email_ids") or []]

@@ -297,7 +297,7 @@ def _single_record(payload) -> tuple[str, str] | None:
 
 def _private_file_record() -> tuple[str, str] | None:
 	"""A private file downloaded (/private/files/..., download_file) that is data of a
-	protected record only: that record (the first refused, if several). Files with the
+	protected record only: that record (one that allows it, else the first). Files with the
 	same content share a URL: if any of its attachments is not protected, None."""
 	request = frappe.local.request
 	path = request.path if request.path.startswith("/private/files/") else None
@@ -311,10 +311,12 @@ def _private_file_record() -> tuple[str, str] | None:
 	records = [(r.attached_to_doctype, r.attached_to_name) for r in rows]
 	if not records or any(not (dt and dn and gate.is_protected(dt)) for dt, dn in records):
 		return None
+	# downloadable when any record it is attached to allows it: that record is decided (and
+	# logged) for the response; otherwise the first, refused
 	for record in records:
 		decision, _parties = gate.evaluate(record[0], record[1], EXPORT, unattended=True)
 		if decision.allowed:
-			return None
+			return record
 	return records[0]
 
 

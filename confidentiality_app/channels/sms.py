@@ -30,7 +30,7 @@ from frappe import _
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import cstr
 
-from confidentiality_app import clients, gate
+from confidentiality_app import clients, gate, policy
 
 PURPOSE = "SMS"
 MARKETING = "Marketing"
@@ -38,7 +38,7 @@ CHANNEL = "SMS"
 _NUMBER_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d \-().]{6,}\d")
 _ADDRESS = clients.ADDRESS
 # (doctype, column) pairs that hold a phone number, when the doctype is a client doctype
-_NUMBER_FIELDS = ("mobile_no", "phone", "whatsapp_no", "phone_no", "mobile")
+_NUMBER_FIELDS = clients.NUMBER_FIELDS
 
 
 def normalise_number(value) -> str:
@@ -127,18 +127,9 @@ def decide(receiver_list, message, reference=None, action="Send SMS") -> gate.Ve
 	]
 	if not records:
 		return None
-	# the receivers that are the client themself: their own number, for every client the
-	# message is about (a client's own number never receives another client's data)
-	involved: set[tuple[str, str]] = set()
-	for record in records:
-		involved.update(clients.clients_of(*record) or [record])
+	# a receiver who is the client themself (their own number) needs nothing for them: the
+	# decision knows each client's numbers (clients.own_addresses); never for another client
 	own = set()
-	for number in receivers:
-		theirs = set()
-		for record in holders.get(number, []):
-			theirs.update(clients.clients_of(*record) or [record])
-		if involved and involved <= theirs:
-			own.add(label(number))
 	# a colleague's number (a desk user's mobile or phone) is the colleague: they may have
 	# what they can already read
 	for number, user in colleagues.items():
@@ -152,7 +143,7 @@ def decide(receiver_list, message, reference=None, action="Send SMS") -> gate.Ve
 		channel=CHANNEL,
 		action=action,
 		records=[(dt, dn, None) for dt, dn in records],
-		recipients=tuple(frozenset({x}) for x in labels),
+		recipients=tuple(policy.recipient_ids(x) for x in labels),
 		recipient_label=", ".join(labels)[:140],
 		has_access=frozenset(own),
 	)
@@ -241,7 +232,7 @@ def bulk_receivers(receivers, message) -> tuple[list[str], int]:
 			channel=CHANNEL,
 			action="SMS Center",
 			records=[(dt, dn, None) for dt, dn in records],
-			recipients=(frozenset({label(number)}),),
+			recipients=(policy.recipient_ids(label(number)),),
 			recipient_label=label(number),
 			service_to_client=False,
 		)
