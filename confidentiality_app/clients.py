@@ -324,41 +324,34 @@ def own_addresses(identity_parties, doc=None) -> set[str]:
 		if doctype == "User":
 			ids.add(normalise(name))
 		meta = frappe.get_meta(doctype)
-		fields = [f for f in _EMAIL_FIELDS if meta.has_field(f)]
-		if fields:
+		# addresses and phone numbers (as `tel:` identifiers: a text to the client's own
+		# number is theirs), read together
+		emails = [f for f in _EMAIL_FIELDS if meta.has_field(f)]
+		numbers = [f for f in NUMBER_FIELDS if meta.has_field(f)]
+		if emails or numbers:
 			if current is not None:
-				values = [current.get(f) for f in fields]
+				values = [current.get(f) for f in emails + numbers]
 			else:
 				found = frappe.db.sql(
-					f"SELECT {', '.join(f'`{f}`' for f in fields)} FROM `tab{doctype}` WHERE name = %s",
+					f"SELECT {', '.join(f'`{f}`' for f in emails + numbers)} FROM `tab{doctype}` WHERE name = %s",
 					(name,),
 				)
 				values = list(found[0]) if found else []
-			ids.update(normalise(v) for v in values if v)
-		# phone numbers, as `tel:` identifiers (a text to the client's own number is theirs)
-		number_fields = [f for f in NUMBER_FIELDS if meta.has_field(f)]
-		if number_fields:
-			if current is not None:
-				numbers = [current.get(f) for f in number_fields]
-			else:
-				found = frappe.db.sql(
-					f"SELECT {', '.join(f'`{f}`' for f in number_fields)} FROM `tab{doctype}` WHERE name = %s",
-					(name,),
-				)
-				numbers = list(found[0]) if found else []
-			if doctype == "Contact":
-				numbers += (
-					[row.phone for row in current.get("phone_nos") or []]
-					if current is not None
-					else [
-						p
-						for (p,) in frappe.db.sql(
-							"SELECT phone FROM `tabContact Phone` WHERE parent = %s AND parenttype = 'Contact'",
-							(name,),
-						)
-					]
-				)
-			ids.update(phone_id(n) for n in numbers if n and phone_id(n))
+			ids.update(normalise(v) for v in values[: len(emails)] if v)
+			ids.update(phone_id(v) for v in values[len(emails) :] if v)
+		if doctype == "Contact":
+			phones = (
+				[row.phone for row in current.get("phone_nos") or []]
+				if current is not None
+				else [
+					p
+					for (p,) in frappe.db.sql(
+						"SELECT phone FROM `tabContact Phone` WHERE parent = %s AND parenttype = 'Contact'",
+						(name,),
+					)
+				]
+			)
+			ids.update(phone_id(p) for p in phones if p)
 		if doctype == "Contact":
 			if current is not None:
 				emails = [row.email_id for row in current.get("email_ids") or []]

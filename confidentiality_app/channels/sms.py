@@ -37,15 +37,11 @@ MARKETING = "Marketing"
 CHANNEL = "SMS"
 _NUMBER_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d \-().]{6,}\d")
 _ADDRESS = clients.ADDRESS
-# (doctype, column) pairs that hold a phone number, when the doctype is a client doctype
-_NUMBER_FIELDS = clients.NUMBER_FIELDS
 
 
 def normalise_number(value) -> str:
-	value = re.sub(r"[\s\-().]", "", cstr(value))
-	if value.startswith("00"):
-		value = "+" + value[2:]
-	return value if re.fullmatch(r"\+?\d{5,}", value) else ""
+	"""A number as compared (policy.normalise of `tel:`), without the prefix; "" if none."""
+	return clients.phone_id(cstr(value))[4:]
 
 
 def label(number: str) -> str:
@@ -53,7 +49,8 @@ def label(number: str) -> str:
 
 
 def _stripped(column: str) -> str:
-	out = f"`{column}`"
+	"""SQL: `column` (an expression) without the formatting normalise_number drops."""
+	out = column
 	for ch in (" ", "-", "(", ")", "."):
 		out = f"REPLACE({out}, '{ch}', '')"
 	return out
@@ -71,14 +68,14 @@ def records_with_numbers(numbers) -> dict[str, list[tuple[str, str]]]:
 		if not frappe.db.table_exists(doctype):
 			continue
 		meta = frappe.get_meta(doctype)
-		for field in (f for f in _NUMBER_FIELDS if meta.has_field(f)):
+		for field in (f for f in clients.NUMBER_FIELDS if meta.has_field(f)):
 			parts.append(
-				f"SELECT %s, name, `{field}` FROM `tab{doctype}` WHERE {_stripped(field)} IN ({marks})"
+				f"SELECT %s, name, `{field}` FROM `tab{doctype}` WHERE {_stripped(f'`{field}`')} IN ({marks})"
 			)
 			values += [doctype, *variants]
 	if "Contact" in clients.client_doctypes():
 		parts.append(
-			f"SELECT 'Contact', parent, phone FROM `tabContact Phone` WHERE parenttype = 'Contact' AND {_stripped('phone')} IN ({marks})"
+			f"SELECT 'Contact', parent, phone FROM `tabContact Phone` WHERE parenttype = 'Contact' AND {_stripped('`phone`')} IN ({marks})"
 		)
 		values += variants
 	if not parts:
@@ -128,13 +125,14 @@ def decide(receiver_list, message, reference=None, action="Send SMS") -> gate.Ve
 	if not records:
 		return None
 	# a receiver who is the client themself (their own number) needs nothing for them: the
-	# decision knows each client's numbers (clients.own_addresses); never for another client
-	own = set()
-	# a colleague's number (a desk user's mobile or phone) is the colleague: they may have
-	# what they can already read
-	for number, user in colleagues.items():
-		if all(_reads(user, record) for record in records):
-			own.add(label(number))
+	# decision knows each client's numbers (clients.own_addresses), never for another client.
+	# A colleague's number (a desk user's mobile or phone) is the colleague: they may have
+	# what they can already read.
+	readers = {
+		label(number)
+		for number, user in colleagues.items()
+		if all(_reads(user, record) for record in records)
+	}
 	labels = [label(n) for n in receivers]
 	return gate.check(
 		records[0][0],
@@ -145,7 +143,7 @@ def decide(receiver_list, message, reference=None, action="Send SMS") -> gate.Ve
 		records=[(dt, dn, None) for dt, dn in records],
 		recipients=tuple(policy.recipient_ids(x) for x in labels),
 		recipient_label=", ".join(labels)[:140],
-		has_access=frozenset(own),
+		has_access=frozenset(readers),
 	)
 
 
@@ -160,8 +158,7 @@ def colleagues_by_number(numbers) -> dict[str, str]:
 	for name, mobile, phone in frappe.db.sql(
 		f"""SELECT u.name, u.mobile_no, u.phone FROM `tabUser` u
 		WHERE u.enabled = 1 AND u.user_type = 'System User'
-		AND ({_stripped("mobile_no").replace("`mobile_no`", "u.`mobile_no`")} IN ({marks})
-			OR {_stripped("phone").replace("`phone`", "u.`phone`")} IN ({marks}))
+		AND ({_stripped("u.`mobile_no`")} IN ({marks}) OR {_stripped("u.`phone`")} IN ({marks}))
 		AND {clients.STAFF}""",
 		(*wanted, *wanted),
 	):
