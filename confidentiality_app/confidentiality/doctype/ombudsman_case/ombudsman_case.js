@@ -2,7 +2,7 @@
 // For license information, please see license.txt
 //
 // Ombudsman Case: the stage actions and the determination call the whitelisted API; the
-// server checks every rule (confidentiality_app.ombudsman, confidentiality_app.determination).
+// server checks every rule (confidentiality_app.ombudsman, confidentiality_app.rules.determination).
 
 const CASE_NEXT = {
 	Received: ["Acknowledged"],
