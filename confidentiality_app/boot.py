@@ -1,6 +1,6 @@
 """boot_session: tell the desk which doctypes are protected (for the consent panel)."""
 
-from confidentiality_app import clients
+from confidentiality_app.decision import clients
 
 # The purposes whose egress channels this release gates (see hooks.py).
 ENFORCED_PURPOSES = ("Share", "Email", "Marketing", "Presentation")

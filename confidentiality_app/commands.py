@@ -31,7 +31,8 @@ def verify_confidentiality_log(context, anchor_json=None, anchor_file=None, key_
 	"""Walk the whole Confidentiality Log: every entry's keyed hash, its link, and the
 	chain against the published heads. Lists every problem; exits 1 if there is one."""
 	frappe = _site(context)
-	from confidentiality_app import anchors, audit, chain
+	from confidentiality_app.log import anchors, verification
+	from confidentiality_app.rules import chain
 
 	try:
 		held = None
@@ -40,7 +41,7 @@ def verify_confidentiality_log(context, anchor_json=None, anchor_file=None, key_
 
 			with open(key_file) as f:
 				held = {k: base64.b64decode(v) for k, v in json.load(f)["keys"].items()}
-		result = audit.verify(
+		result = verification.verify(
 			# default: the site's anchor file, with its check that no published head was lost
 			anchors=anchors.read(anchor_file) if anchor_file else None,
 			held_keys=held,
@@ -70,7 +71,7 @@ def verify_confidentiality_log(context, anchor_json=None, anchor_file=None, key_
 def confidentiality_log_anchor(context, force=False):
 	"""Seal the log and publish its signed head: anchor file, email, witness."""
 	frappe = _site(context)
-	from confidentiality_app import anchors
+	from confidentiality_app.log import anchors
 
 	try:
 		result = anchors.publish(force=force)
@@ -87,7 +88,7 @@ def confidentiality_log_anchor(context, force=False):
 def confidentiality_log_rotate_key(context):
 	"""Make a new key current for sealing the log (older keys are kept to verify)."""
 	frappe = _site(context)
-	from confidentiality_app import keys
+	from confidentiality_app.log import keys
 
 	try:
 		key_id = keys.rotate()

@@ -11,7 +11,7 @@ required_apps = []
 
 # ---------------------------------------------------------------------------
 # Where each egress channel is gated. Every adapter below calls the one decision
-# point, confidentiality_app.gate, which logs to the Confidentiality Log.
+# point, confidentiality_app.decision.gate, which logs to the Confidentiality Log.
 # ---------------------------------------------------------------------------
 doc_events = {
 	"*": {
@@ -22,13 +22,13 @@ doc_events = {
 		# Identity: who a protected record is about (client fields, conversions, contact
 		# links, addresses) must not move under a decision. Widening edits are held to the
 		# office; every identity change is logged and re-decides the shares it affects.
-		"before_validate": "confidentiality_app.identity.guard_edit",
-		"validate": "confidentiality_app.identity.guard_edit",
-		"on_update": "confidentiality_app.identity.after_edit",
+		"before_validate": "confidentiality_app.decision.identity.guard_edit",
+		"validate": "confidentiality_app.decision.identity.guard_edit",
+		"on_update": "confidentiality_app.decision.identity.after_edit",
 		# Renames and merges (Frappe rewrites links with raw SQL): nothing a consent points
 		# to may be renamed; merging consented clients is refused; shares moved are re-decided.
-		"before_rename": "confidentiality_app.identity.before_rename",
-		"after_rename": "confidentiality_app.identity.after_rename",
+		"before_rename": "confidentiality_app.decision.identity.before_rename",
+		"after_rename": "confidentiality_app.decision.identity.after_rename",
 		# Every render of a document (printview, download_pdf, multi-PDF, network printing,
 		# frappe.get_print) runs before_print: first a public view link opened with ?key=
 		# (a use of a share with everyone), then the print itself (purpose Print; a print
@@ -38,9 +38,9 @@ doc_events = {
 			"confidentiality_app.channels.print.before_print",
 		],
 		# A new or deleted client record can change another client's identity: the cached
-		# facts decisions read are made stale (confidentiality_app.facts).
-		"after_insert": "confidentiality_app.facts.changed_record",
-		"on_trash": "confidentiality_app.facts.changed_record",
+		# facts decisions read are made stale (confidentiality_app.decision.facts).
+		"after_insert": "confidentiality_app.decision.facts.changed_record",
+		"on_trash": "confidentiality_app.decision.facts.changed_record",
 	},
 	# Sharing backstop: a share written without validate (flags.ignore_validate, db_set).
 	"DocShare": {
@@ -70,27 +70,27 @@ doc_events = {
 	},
 	"Role": {"on_update": "confidentiality_app.channels.share.role_changed"},
 	# a consent's signed document is evidence
-	"File": {"on_trash": "confidentiality_app.identity.keep_evidence"},
+	"File": {"on_trash": "confidentiality_app.decision.identity.keep_evidence"},
 	# Email, queue time: every mail path ends in an Email Queue row (frappe.sendmail ->
 	# EmailQueue.new -> insert). Every recipient is decided; the form composer is refused,
 	# anything else is held (status Held + a Held Email). before_validate runs even with
 	# flags.ignore_validate.
 	"Email Queue": {
-		"before_validate": "confidentiality_app.channels.email.queued",
-		"after_insert": "confidentiality_app.channels.email.after_queued",
+		"before_validate": "confidentiality_app.channels.email.queue.queued",
+		"after_insert": "confidentiality_app.channels.email.queue.after_queued",
 	},
 	# Email from site notifications (share, assignment, mention, alert): the mail Frappe
 	# sends carries no reference; it is decided as a mail about the notification's document.
 	"Notification Log": {
-		"before_insert": "confidentiality_app.channels.email.notification_about",
-		"after_insert": "confidentiality_app.channels.email.notification_done",
+		"before_insert": "confidentiality_app.channels.email.notifications.notification_about",
+		"after_insert": "confidentiality_app.channels.email.notifications.notification_done",
 	},
 	# Document Follow digests mail a record's changes to its followers.
-	"Document Follow": {"after_insert": "confidentiality_app.channels.email.decide_follow"},
+	"Document Follow": {"after_insert": "confidentiality_app.channels.email.notifications.decide_follow"},
 	# Email, standing rules: a Notification or Auto Email Report on a protected doctype may
 	# not mail fixed outside addresses (or a Slack channel): no consent covers every record.
-	"Notification": {"validate": "confidentiality_app.channels.email.validate_notification"},
-	"Auto Email Report": {"validate": "confidentiality_app.channels.email.validate_auto_email_report"},
+	"Notification": {"validate": "confidentiality_app.channels.email.rules.validate_notification"},
+	"Auto Email Report": {"validate": "confidentiality_app.channels.email.rules.validate_auto_email_report"},
 	# Marketing: a client joins a mailing list (add_subscribers, EmailGroup.import_from, REST,
 	# Data Import) or an ERPNext Email Campaign only with consent for Marketing.
 	"Email Group Member": {"before_validate": "confidentiality_app.channels.marketing.validate_member"},
@@ -110,10 +110,10 @@ doc_events = {
 	"Contact": {"before_validate": "confidentiality_app.channels.google.guard_sync"},
 	"Event": {"before_validate": "confidentiality_app.channels.google.guard_sync"},
 	# Ombudsman intake: mail to the complaints inbox, an ERPNext Issue of the complaint type
-	"Communication": {"after_insert": "confidentiality_app.ombudsman.from_mail"},
-	"Issue": {"after_insert": "confidentiality_app.ombudsman.from_issue"},
+	"Communication": {"after_insert": "confidentiality_app.ombudsman.intake.from_mail"},
+	"Issue": {"after_insert": "confidentiality_app.ombudsman.intake.from_issue"},
 	# Frappe Helpdesk, where installed (the event never fires otherwise)
-	"HD Ticket": {"after_insert": "confidentiality_app.ombudsman.from_ticket"},
+	"HD Ticket": {"after_insert": "confidentiality_app.ombudsman.intake.from_ticket"},
 }
 
 # Whitelisted methods replaced by a gated one (/api/method and /api/v2/method both honour
@@ -172,9 +172,9 @@ has_permission = {"*": ["confidentiality_app.channels.api_read.has_permission"]}
 # Email, send time: the last decision is made inside EmailQueue.send, the one method that
 # talks SMTP (flush, send_now, retries, bulk jobs); a mail no longer allowed is held.
 override_doctype_class = {
-	"Email Queue": "confidentiality_app.channels.email.GatedEmailQueue",
+	"Email Queue": "confidentiality_app.channels.email.send.GatedEmailQueue",
 	# Slack, from a Notification: posted straight to a webhook, decided when it fires
-	"Notification": "confidentiality_app.channels.email.GatedNotification",
+	"Notification": "confidentiality_app.channels.email.notifications.GatedNotification",
 	# Auto Email Report: the report's rows are screened for Export before they are mailed
 	"Auto Email Report": "confidentiality_app.channels.report.GatedAutoEmailReport",
 	"Report": "confidentiality_app.channels.report.GatedReport",
@@ -194,11 +194,14 @@ before_job = ["confidentiality_app.channels.webhook.before_job"]
 # still holds open for the client: shares and public links are removed, pending mail held.
 confidentiality_consent_lost = [
 	"confidentiality_app.channels.share.revoke_unconsented_shares",
-	"confidentiality_app.channels.email.hold_pending",
+	"confidentiality_app.channels.email.recheck.hold_pending",
 ]
+# When who a record is about changes (an identity edit, a merge: decision.identity), the
+# shares and public links of the records it affects are decided again.
+confidentiality_records_moved = ["confidentiality_app.channels.share.recheck_records"]
 
 # ---------------------------------------------------------------------------
-# The log: entries are written on their own DB connection (confidentiality_app.audit);
+# The log: entries are written on their own DB connection (confidentiality_app.log.audit);
 # release it when the request or job ends.
 # ---------------------------------------------------------------------------
 after_request = [
@@ -207,25 +210,25 @@ after_request = [
 	"confidentiality_app.channels.api_read.after_request",
 	# a prepared report's stored result fetched by its file URL (not screened) is refused
 	"confidentiality_app.channels.report.raw_prepared_report",
-	"confidentiality_app.audit.close_connection",
+	"confidentiality_app.log.audit.close_connection",
 ]
-after_job = ["confidentiality_app.audit.close_connection"]
+after_job = ["confidentiality_app.log.audit.close_connection"]
 
 scheduler_events = {
 	"cron": {
 		# seal accepted entries into the keyed chain (a bounded merge delay)
-		"* * * * *": ["confidentiality_app.audit.seal_scheduled"],
+		"* * * * *": ["confidentiality_app.log.audit.seal_scheduled"],
 	},
 	"hourly": [
 		# publish the chain's head outside the database (file, email, witness)
-		"confidentiality_app.anchors.publish_scheduled",
+		"confidentiality_app.log.anchors.publish_scheduled",
 	],
 	"daily": [
 		# expire consents past Valid Until (and remove their shares); re-decide every share
 		# and public link of a protected record (catches raw SQL); verify the log chain
 		"confidentiality_app.tasks.daily",
 		# Ombudsman cases past their stage's deadline are escalated to the officers
-		"confidentiality_app.ombudsman.escalate_overdue",
+		"confidentiality_app.ombudsman.stages.escalate_overdue",
 	],
 }
 

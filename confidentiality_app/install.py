@@ -2,7 +2,7 @@
 
 import frappe
 
-from confidentiality_app.permissions import ROLES
+from confidentiality_app.decision.permissions import ROLES
 
 MODULE = "Confidentiality"
 
@@ -103,7 +103,7 @@ def ensure_defaults(fresh: bool = False):
 	ensure_roles()
 	ensure_purposes()
 	# the key that seals the log lives in the site config, never in the database
-	from confidentiality_app import keys
+	from confidentiality_app.log import keys
 
 	keys.ensure()
 	ensure_authorities()

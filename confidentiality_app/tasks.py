@@ -3,8 +3,8 @@
 import frappe
 from frappe import _
 
-from confidentiality_app import audit
-from confidentiality_app.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.decision.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.log import verification
 
 
 def daily():
@@ -23,7 +23,7 @@ def daily():
 
 def verify_log_and_alert():
 	"""Walk the log chain; when it is broken, tell every Confidentiality and Ombudsman Officer."""
-	result = audit.verify()
+	result = verification.verify()
 	if result.ok:
 		return result
 	listed = "\n".join(

@@ -7,7 +7,8 @@ import json
 import frappe
 from frappe import _
 
-from confidentiality_app import clients, gate, policy
+from confidentiality_app.decision import clients, gate
+from confidentiality_app.rules import policy
 
 
 def _as_list(value) -> list:
@@ -214,7 +215,7 @@ def _disclosures_of(same_person) -> list[dict]:
 
 def _agreement_of(same_person) -> dict | None:
 	"""The Confidentiality Agreement in force (what may ever be released, and to whom)."""
-	from confidentiality_app import consents
+	from confidentiality_app.decision import consents
 
 	agreement = consents.agreement_for(same_person)
 	if agreement is None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import disclosures, policy
+from confidentiality_app import disclosures
 from confidentiality_app.api.consent import _as_list
+from confidentiality_app.rules import policy
 
 
 @frappe.whitelist(methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app.permissions import can_act_for_office
+from confidentiality_app.decision.permissions import can_act_for_office
 
 
 def _office_only():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import frappe
 
-from confidentiality_app import audit
-from confidentiality_app.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.decision.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.log import audit, verification
 
 
 @frappe.whitelist()
@@ -14,7 +14,7 @@ def verify_log():
 	{"ok", "entries", "first_bad", "problem", "problems": [{"name", "sequence", "problem"}],
 	"head_sequence", "head_hash", "anchors_checked"}."""
 	frappe.only_for((OFFICER, OMBUDSMAN, "System Manager"))
-	return audit.verify().as_dict()
+	return verification.verify().as_dict()
 
 
 @frappe.whitelist()
@@ -28,6 +28,6 @@ def seal_log():
 def publish_log_anchor():
 	"""Publish the log's head now (anchor file, email, witness)."""
 	frappe.only_for((OFFICER,))
-	from confidentiality_app import anchors
+	from confidentiality_app.log import anchors
 
 	return anchors.publish(force=True)

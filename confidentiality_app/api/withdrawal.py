@@ -13,8 +13,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, policy
-from confidentiality_app.permissions import can_act_for_office
+from confidentiality_app.decision.permissions import can_act_for_office
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 
 def _consent(consent):
@@ -34,7 +35,7 @@ def consent_recipients(consent) -> list[dict]:
 	doc = _consent(consent)
 	audit.seal()
 	# the log's own connection: it reads what is sealed now, not this transaction's snapshot
-	log = audit._connection()
+	log = audit.connection()
 	found: dict[str, dict] = {}
 	rows = log.sql(
 		f"""SELECT recipient, channel, `timestamp`, name FROM `tab{audit.LOG_DOCTYPE}`

@@ -52,7 +52,7 @@ def delete_consents(consents: list[str]):
 @contextmanager
 def gate_switched(on: bool):
 	"""The gate on, or off in this process only (no such switch exists on a site)."""
-	from confidentiality_app import gate
+	from confidentiality_app.decision import gate
 
 	saved = gate.active
 	if not on:

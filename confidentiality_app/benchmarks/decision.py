@@ -17,7 +17,8 @@ import time
 
 import frappe
 
-from confidentiality_app import facts, gate, policy
+from confidentiality_app.decision import epoch, gate
+from confidentiality_app.rules import policy
 from confidentiality_app.tests.utils import consent, make_lead
 
 
@@ -43,7 +44,7 @@ def run(n: int = 2000):
 		frappe.local.confidentiality_facts = {}
 
 	def changed_elsewhere():
-		facts._incr()  # what another worker's committed change does
+		epoch.incr()  # what another worker's committed change does
 		new_request()
 
 	def timed(before, **kwargs):
@@ -74,6 +75,6 @@ def run(n: int = 2000):
 			frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{field}` = %s", name)
 		frappe.db.sql("DELETE FROM `tabLead` WHERE name = %s", lead.name)
 		frappe.db.commit()
-		facts._incr()
+		epoch.incr()
 	print(result)
 	return result

@@ -22,8 +22,9 @@ from contextlib import contextmanager
 
 import frappe
 
-from confidentiality_app import audit, facts
 from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
+from confidentiality_app.decision import epoch
+from confidentiality_app.log import audit
 from confidentiality_app.tests import mail
 from confidentiality_app.tests.utils import consent, make_lead
 
@@ -158,4 +159,4 @@ def _cleanup(leads, consents):
 		delete_leads(leads)
 	delete_consents(consents)
 	frappe.db.commit()
-	facts.bump()
+	epoch.bump()

@@ -75,7 +75,7 @@ def run(rows: int = 10000, reads: int = 1000, consented: int = 50, rounds: int =
 				queries[on] += counted.count
 				sizes[on] = content.count(b"\n") - 1
 		# the decision alone, over every row (what "on" adds before Frappe writes the file)
-		from confidentiality_app import gate
+		from confidentiality_app.decision import gate
 
 		names = leads + made
 		decide_times = []

@@ -18,8 +18,8 @@ import time
 
 import frappe
 
-from confidentiality_app import facts
 from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
+from confidentiality_app.decision import epoch
 from confidentiality_app.tests.live import LiveSite
 from confidentiality_app.tests.utils import consent, make_lead
 
@@ -84,4 +84,4 @@ def _cleanup(leads, consents):
 		delete_leads(leads)
 	delete_consents(consents)
 	frappe.db.commit()
-	facts.bump()
+	epoch.bump()

@@ -14,8 +14,8 @@ import time
 
 import frappe
 
-from confidentiality_app import facts
 from confidentiality_app.benchmarks import delete_consents, ratio, set_protected, summary
+from confidentiality_app.decision import epoch
 from confidentiality_app.tests.utils import consent, make_lead, make_user
 
 
@@ -44,7 +44,7 @@ def _cleanup(leads, consents):
 		frappe.db.sql(f"DELETE FROM `tabLead` WHERE name IN ({marks})", leads)
 	delete_consents(consents)
 	frappe.db.commit()
-	facts.bump()
+	epoch.bump()
 
 
 def run(n: int = 100, profile: bool = False):

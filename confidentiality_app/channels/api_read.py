@@ -34,7 +34,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, policy
+from confidentiality_app.decision import gate
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 EXPORT = "Export"
 CHANNEL = "API"
@@ -403,7 +405,7 @@ def _refuse_record(response, record, single, doc=None) -> bool:
 		_json.dumps(
 			{
 				"exc_type": "ConfidentialityBlocked",
-				"exception": f"confidentiality_app.gate.ConfidentialityBlocked: {message}",
+				"exception": f"confidentiality_app.decision.gate.ConfidentialityBlocked: {message}",
 			}
 		)
 	)

@@ -21,8 +21,11 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, ombudsman, policy
+from confidentiality_app import ombudsman
 from confidentiality_app.channels import api_read
+from confidentiality_app.decision import explain, gate
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 EXPORT = "Export"
 CHANNEL = "Export"
@@ -107,7 +110,9 @@ def record_export(
 	basis = f"exported={exported} withheld={total if refuse else withheld} of={total}"
 	if disclosed and exported:
 		basis += " under=" + ",".join(disclosed)
-		summary += " " + _("Released under {0} ({1}).").format(", ".join(disclosed), gate.clause_text(clause))
+		summary += " " + _("Released under {0} ({1}).").format(
+			", ".join(disclosed), explain.clause_text(clause)
+		)
 	try:
 		audit.append(
 			audit.Entry(
@@ -183,7 +188,9 @@ def decide_export(doctype: str, names: list[str], action: str, reference: str, g
 		listed = ", ".join(withheld[:20]) + (" …" if len(withheld) > 20 else "")
 		summary += " " + _("Withheld: {0}.").format(listed)
 	if first is not None:
-		summary += " " + _("For example: {0}").format(gate.explain(first, doctype, example, EXPORT, action))
+		summary += " " + _("For example: {0}").format(
+			explain.explain(first, doctype, example, EXPORT, action)
+		)
 	client = first.client if first is not None and first.client else (None, None)
 	record_export(
 		action,

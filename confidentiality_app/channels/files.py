@@ -21,7 +21,8 @@ import frappe
 from frappe import _
 from frappe.core.doctype.file.file import File
 
-from confidentiality_app import gate, policy
+from confidentiality_app.decision import gate
+from confidentiality_app.rules import policy
 
 CHANNEL = "Files"
 
@@ -62,7 +63,7 @@ class GatedFile(File):
 
 def refuse_public(doc):
 	"""Refuse (Enforce) or warn (Monitor) a public file on a protected record; logged."""
-	from confidentiality_app import audit
+	from confidentiality_app.log import audit
 
 	message = _(
 		"File {0} is attached to {1} {2}, a record about a protected client: it stays private. A public file can be downloaded by anyone who has its address, without any check."
@@ -92,7 +93,8 @@ def privatise_existing() -> int:
 	app was installed, before its doctype was protected, or by raw SQL). Frappe moves each
 	file under /private and points every File row sharing it at the new address. Runs at
 	install, in a patch, and daily; one log entry when it moved any. Returns how many."""
-	from confidentiality_app import audit, clients
+	from confidentiality_app.decision import clients
+	from confidentiality_app.log import audit
 
 	moved = 0
 	for doctype in sorted(clients.protected_rules()):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import clients, gate, policy
+from confidentiality_app.decision import clients, gate
+from confidentiality_app.rules import policy
 
 PURPOSE = "Export"
 CHANNEL = "Google"

@@ -17,7 +17,8 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import gate, policy
+from confidentiality_app.decision import gate
+from confidentiality_app.rules import policy
 
 PURPOSE = "Marketing"
 
@@ -29,7 +30,7 @@ class MemberWithheld(gate.ConfidentialityBlocked, frappe.UniqueValidationError):
 
 
 def _decide(doc, address: str, action: str, reference=None):
-	from confidentiality_app.clients import clients_by_address
+	from confidentiality_app.decision.clients import clients_by_address
 
 	address = policy.normalise(address)
 	parties = clients_by_address([address]).get(address) if address else None

@@ -23,7 +23,7 @@ import json
 import frappe
 from frappe import _
 
-from confidentiality_app import gate
+from confidentiality_app.decision import gate
 
 PRINT = "Print"
 CHANNEL = "Print"
@@ -176,7 +176,7 @@ def report_to_pdf(html, orientation="Landscape"):
 	from frappe.utils import print_format
 
 	if gate.active():
-		from confidentiality_app import clients
+		from confidentiality_app.decision import clients
 
 		plain = frappe.utils.strip_html(html or "")
 		addresses = set(clients.ADDRESS.findall(html or "")) | set(clients.ADDRESS.findall(plain))

@@ -17,7 +17,7 @@ import re
 import frappe
 from frappe.utils import strip_html
 
-from confidentiality_app import clients, gate
+from confidentiality_app.decision import clients, gate
 
 PRESENTATION = "Presentation"
 SOCIAL_MEDIA = "Social Media"
@@ -52,8 +52,8 @@ _NAME_FIELDS = {
 
 def named_clients(text: str) -> list[tuple[str, str]]:
 	"""The client records a text names, by address or by full name."""
-	from confidentiality_app.clients import ADDRESS as _ADDRESS
-	from confidentiality_app.clients import clients_by_address
+	from confidentiality_app.decision.clients import ADDRESS as _ADDRESS
+	from confidentiality_app.decision.clients import clients_by_address
 
 	if not text:
 		return []

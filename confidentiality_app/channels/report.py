@@ -25,9 +25,11 @@ import json
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, policy
 from confidentiality_app.channels import api_read
 from confidentiality_app.channels.export import conclude_export, record_export, refuse_partial
+from confidentiality_app.decision import explain, gate
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 EXPORT = "Export"
 CHANNEL = "Export"
@@ -103,7 +105,7 @@ def screen(report, result: dict, unattended: bool = False) -> Screened | None:
 	columns = result.get("columns") or []
 	rows = list(result.get("result") or [])
 	if _office_register(report):
-		from confidentiality_app.permissions import can_act_for_office
+		from confidentiality_app.decision.permissions import can_act_for_office
 
 		count = len([r for r in rows if r])
 		if can_act_for_office():
@@ -188,7 +190,9 @@ def _log(report_name: str, screened: Screened, action: str, refuse: bool) -> str
 		summary += " " + screened.refused_whole
 	if screened.example:
 		decision, doctype, name = screened.example
-		summary += " " + _("For example: {0}").format(gate.explain(decision, doctype, name, EXPORT, action))
+		summary += " " + _("For example: {0}").format(
+			explain.explain(decision, doctype, name, EXPORT, action)
+		)
 	record_export(
 		action,
 		"Report",

@@ -17,7 +17,7 @@ import frappe
 from frappe.desk import search as desk_search
 from frappe.utils import global_search
 
-from confidentiality_app import gate
+from confidentiality_app.decision import gate
 
 
 def readable(doctype: str, names) -> set[str]:

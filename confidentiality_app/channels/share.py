@@ -27,8 +27,10 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, policy
-from confidentiality_app.permissions import can_read_without_share
+from confidentiality_app.decision import gate
+from confidentiality_app.decision.permissions import can_read_without_share
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 PURPOSE = "Share"
 SHARE_FIELDS = ["name", "share_doctype", "share_name", "user", "everyone"]
@@ -155,7 +157,7 @@ def shares_of_records(records: dict[str, set[str] | None]) -> list[dict]:
 
 def shares_of_protected(user: str | None = None) -> list[dict]:
 	"""Every share of a protected record (held by `user` when given)."""
-	from confidentiality_app import clients
+	from confidentiality_app.decision import clients
 
 	if not gate.active():
 		return []
@@ -241,8 +243,8 @@ def revoke_unconsented_shares(reason: str, parties: list[tuple[str, str]] | None
 	changes. With `parties` (the clients whose consents or identity changed) only the
 	records those clients' consents cover are checked; without, every protected record.
 	Returns the removed DocShares."""
-	from confidentiality_app import clients
 	from confidentiality_app.channels import share_key
+	from confidentiality_app.decision import clients
 
 	if parties is None:
 		shares = shares_of_protected()

@@ -14,7 +14,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, gate, policy
+from confidentiality_app.decision import gate
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 PURPOSE = "Share"
 ACTION = "Public Link"
@@ -127,7 +129,7 @@ def recheck(
 ) -> list[str]:
 	"""Delete the public links of protected records that no decision allows now (logged).
 	`records`: {doctype: {names} or None for all}; None: every protected doctype."""
-	from confidentiality_app import clients
+	from confidentiality_app.decision import clients
 
 	protected = clients.protected_rules()
 	if records is None:

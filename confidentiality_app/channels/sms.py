@@ -30,7 +30,8 @@ from frappe import _
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import cstr
 
-from confidentiality_app import clients, gate, policy
+from confidentiality_app.decision import clients, gate
+from confidentiality_app.rules import policy
 
 PURPOSE = "SMS"
 MARKETING = "Marketing"
@@ -170,7 +171,7 @@ def colleagues_by_number(numbers) -> dict[str, str]:
 
 
 def _reads(user: str, record: tuple[str, str]) -> bool:
-	from confidentiality_app.permissions import can_read_without_share
+	from confidentiality_app.decision.permissions import can_read_without_share
 
 	try:
 		return can_read_without_share(frappe.get_doc(*record), user)

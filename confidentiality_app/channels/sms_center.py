@@ -9,8 +9,8 @@ from frappe import _
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import cstr
 
-from confidentiality_app import gate
 from confidentiality_app.channels import sms
+from confidentiality_app.decision import gate
 
 
 class GatedSMSCenter(SMSCenter):

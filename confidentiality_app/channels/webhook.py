@@ -29,8 +29,9 @@ import frappe
 from frappe import _
 from frappe.integrations.doctype.webhook.webhook import Webhook
 
-from confidentiality_app import gate, policy
-from confidentiality_app.permissions import OFFICER
+from confidentiality_app.decision import gate
+from confidentiality_app.decision.permissions import OFFICER
+from confidentiality_app.rules import policy
 
 PURPOSE = "Export"
 CHANNEL = "Webhook"
@@ -68,7 +69,7 @@ def validate_webhook(doc, method=None):
 	)
 	if not changed:
 		return
-	from confidentiality_app import audit
+	from confidentiality_app.log import audit
 
 	problem = None
 	if not basis:

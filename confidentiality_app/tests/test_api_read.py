@@ -11,9 +11,9 @@ import json
 import frappe
 from frappe.utils import random_string
 
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import (
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
+	live_site,
 	logged,
 	make_contact,
 	make_user,
@@ -38,8 +38,7 @@ class TestAPIReads(ConfidentialityTestCase):
 			f"cf-api-{random_string(6).lower()}@example.com", roles=("Sales Manager",), password=PASSWORD
 		)
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.integration = cls.live.api_key(cls.user)
 		cls.desk = cls.live.login(cls.user, PASSWORD)
 		cls.admin = cls.live.api_key("Administrator")

@@ -1,11 +1,12 @@
-"""The decision cache (confidentiality_app.facts) never serves a state that is older than a
+"""The decision cache (confidentiality_app.decision.facts) never serves a state that is older than a
 committed change, nor one that was never committed."""
 
 import frappe
 import redis
 
-from confidentiality_app import audit, facts, gate
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead
+from confidentiality_app.decision import epoch, facts, gate
+from confidentiality_app.log import audit
+from confidentiality_app.tests.fixtures import ConfidentialityTestCase, consent, make_lead
 
 
 def _allowed(lead: str) -> bool:
@@ -14,10 +15,10 @@ def _allowed(lead: str) -> bool:
 
 def _cached(lead: str):
 	"""What other workers would read for this lead: the shared entry, if it is current."""
-	epoch, raw = redis.Redis.mget(
-		frappe.cache, [frappe.cache.make_key(facts._EPOCH), facts._key(("Lead", lead))]
+	current, raw = redis.Redis.mget(
+		frappe.cache, [frappe.cache.make_key(epoch.KEY), facts._key(("Lead", lead))]
 	)
-	return facts._decode(raw, int(epoch or 0)) if raw is not None else None
+	return facts._decode(raw, int(current or 0)) if raw is not None else None
 
 
 class TestDecisionCache(ConfidentialityTestCase):
@@ -43,7 +44,7 @@ class TestDecisionCache(ConfidentialityTestCase):
 			other.commit()
 		finally:
 			other.close()
-		facts._incr()
+		epoch.incr()
 		frappe.local.confidentiality_facts = {}  # a new request of this worker
 
 		# this transaction still sees the consent as submitted ...
@@ -108,4 +109,4 @@ class TestDecisionCache(ConfidentialityTestCase):
 			frappe.db.sql("delete from `tabClient Consent` where name = %s", consent_name)
 		frappe.db.sql("delete from `tabLead` where name = %s", lead)
 		frappe.db.commit()
-		facts.bump()
+		epoch.bump()

@@ -11,87 +11,28 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, disclosures, policy
+from confidentiality_app import api, disclosures
+from confidentiality_app.rules import policy
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.test_email_channel import EmailTestCase, queue_of
-from confidentiality_app.tests.utils import (
+from confidentiality_app.tests.fixtures import (
+	OFFICER,
+	EmailTestCase,
+	authority_email,
 	call_method,
 	consent,
 	evidence_file,
+	government_body,
+	involved,
+	live_site,
 	logged,
 	make_lead,
 	make_user,
+	officer,
+	pdf_text,
+	queue_of,
+	regulator,
+	uses,
 )
-
-OFFICER = "Confidentiality Officer"
-
-
-def officer() -> str:
-	return make_user(roles=(OFFICER, "Sales User"))
-
-
-def government_body(email=None) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Disclosure Authority",
-				"authority_name": f"Safeguarding Authority {random_string(6)}",
-				"authority_type": "Government Body",
-				"email": email or f"gov-{random_string(6).lower()}@authority.example",
-			}
-		)
-		.insert()
-		.name
-	)
-
-
-def regulator(email=None) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Disclosure Authority",
-				"authority_name": f"Regulator {random_string(6)}",
-				"authority_type": "Regulator",
-				"email": email or f"reg-{random_string(6).lower()}@regulator.example",
-			}
-		)
-		.insert()
-		.name
-	)
-
-
-def authority_email(name) -> str:
-	return frappe.db.get_value("Disclosure Authority", name, "email")
-
-
-def involved(lead, signed=True) -> dict:
-	row = {
-		"party_name": f"Employer {random_string(4)}",
-		"relationship": "Sponsor",
-		"consent_given_on": today(),
-	}
-	if signed:
-		row["evidence_file"] = evidence_file("Lead", lead.name)
-	return row
-
-
-def uses(name) -> int:
-	"""A disclosure's uses as committed (they are counted on the log's own connection)."""
-	from confidentiality_app import audit
-
-	return audit._connection().sql("SELECT uses FROM `tabDisclosure Request` WHERE name = %s", (name,))[0][0]
-
-
-def pdf_text(pdf: bytes) -> str:
-	import io
-
-	from pypdf import PdfReader
-
-	assert pdf.startswith(b"%PDF")
-	return " ".join(
-		" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
-	)
 
 
 class DisclosureTestCase(EmailTestCase):
@@ -383,7 +324,7 @@ class TestScope(DisclosureTestCase):
 		lead = make_lead()
 		self.approved_danger(lead, channels=["Export"], max_uses=0)
 		reader = make_user(roles=("Sales Manager",))
-		from confidentiality_app import gate
+		from confidentiality_app.decision import gate
 
 		allowed = gate.allowed_rows("Lead", "Export")
 		self.assertNotIn(lead.name, allowed)
@@ -437,9 +378,7 @@ class TestLetter(DisclosureTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
-		cls.addClassCleanup(cls.live.as_host_name())  # wkhtmltopdf loads the letter's assets
+		cls.live = live_site(cls, host_name=True)
 
 	def test_completion_queues_the_letter_to_the_client_and_stores_its_pdf(self):
 		lead = make_lead()
@@ -507,8 +446,7 @@ class TestClientPageAndRegister(DisclosureTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.lead = make_lead()
 		body = government_body()
 		frappe.set_user(cls.requester)
@@ -551,9 +489,9 @@ class TestClientPageAndRegister(DisclosureTestCase):
 	def test_the_signed_link_lists_what_was_disclosed_except_what_ground_3_withholds(self):
 		from urllib.parse import parse_qs, urlparse
 
-		from confidentiality_app.www import client_disclosures
+		from confidentiality_app.disclosures import client_page
 
-		link = client_disclosures.signed_link("Lead", self.lead.name)
+		link = client_page.signed_link("Lead", self.lead.name)
 		params = {k: v[0] for k, v in parse_qs(urlparse(link).query).items()}
 		response = self.page(**params)
 		self.assertEqual(response.status_code, 200, response.text[:300])

@@ -12,86 +12,25 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit, clients
+from confidentiality_app import api
 from confidentiality_app.channels import email as email_channel
+from confidentiality_app.log import audit
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.utils import (
-	ConfidentialityTestCase,
+from confidentiality_app.tests.fixtures import (
+	EmailTestCase,
 	consent,
+	entries,
+	held_for,
+	live_site,
 	make_contact,
 	make_lead,
 	make_user,
+	outsider,
+	queue_of,
+	recipients_of,
+	same_person,
 	set_mode,
 )
-
-
-def outsider() -> str:
-	return f"outsider-{random_string(8).lower()}@elsewhere.example"
-
-
-def queue_of(**filters):
-	return frappe.get_all(
-		"Email Queue",
-		filters=filters,
-		fields=["name", "status", "reference_doctype", "reference_name"],
-		order_by="creation",
-	)
-
-
-def recipients_of(queue_name) -> list[str]:
-	return frappe.get_all("Email Queue Recipient", {"parent": queue_name}, pluck="recipient")
-
-
-def held_for(queue_name):
-	return frappe.get_all(
-		"Held Email",
-		filters={"email_queue": queue_name},
-		fields=["name", "status", "stage", "recipients", "client_name", "purpose", "reason", "log"],
-	)
-
-
-def same_person(lead) -> list[str]:
-	"""The names of the records of the lead's person (ERPNext gives a Lead a Contact)."""
-	return [name for _doctype, name in clients.covered_by((lead.doctype, lead.name))]
-
-
-def entries(recipient, **filters):
-	audit.seal()
-	return audit.entries({"channel": "Email", "recipient": recipient.lower(), **filters})
-
-
-class EmailTestCase(ConfidentialityTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.sink = mail.SMTPSink()
-		mail.use_sink(cls.sink)
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.sink.stop()
-		mail.drop_sink()
-		super().tearDownClass()
-
-	def setUp(self):
-		super().setUp()
-		set_mode("Enforce")
-		frappe.flags.testing_email = True
-
-	def send(self, lead=None, recipients=(), cc=(), bcc=(), subject=None, message="Notes", **kw):
-		"""Queue a mail as any background path does (not the form composer)."""
-		subject = subject or f"About {lead.name if lead else 'nothing'} {random_string(5)}"
-		frappe.sendmail(
-			recipients=list(recipients),
-			cc=list(cc),
-			bcc=list(bcc),
-			subject=subject,
-			message=message,
-			reference_doctype=kw.pop("reference_doctype", lead and lead.doctype),
-			reference_name=kw.pop("reference_name", lead and lead.name),
-			**kw,
-		)
-		return subject
 
 
 class TestQueueTime(EmailTestCase):
@@ -335,7 +274,7 @@ class TestSendTime(EmailTestCase):
 		(row,) = queue_of(reference_name=lead.name)
 		# the consent ends between queueing and sending (no event: a date passes)
 		frappe.db.set_value("Client Consent", given, "valid_until", add_days(today(), -1))
-		from confidentiality_app import consents
+		from confidentiality_app.decision import consents
 
 		consents.invalidate((lead.doctype, lead.name))
 		mail.flush()
@@ -353,7 +292,7 @@ class TestSendTime(EmailTestCase):
 		(row,) = queue_of(reference_name=lead.name)
 		frappe.db.set_value("Email Queue", row.name, "status", "Error")
 		frappe.db.set_value("Client Consent", given, "valid_until", add_days(today(), -1))
-		from confidentiality_app import consents
+		from confidentiality_app.decision import consents
 
 		consents.invalidate((lead.doctype, lead.name))
 		frappe.get_doc("Email Queue", row.name).retry_sending()
@@ -463,12 +402,10 @@ class TestComposer(EmailTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		from confidentiality_app.tests.live import LiveSite
 
 		cls.user = make_user(roles=("Sales User",), password=cls.PASSWORD)
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.session = cls.live.login(cls.user, cls.PASSWORD)
 
 	def compose(self, lead, recipients, subject):

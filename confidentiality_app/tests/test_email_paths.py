@@ -8,51 +8,25 @@ the queue and the log."""
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, now_datetime, random_string, today
+from frappe.utils import now_datetime, random_string, today
 
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.test_email_channel import (
+from confidentiality_app.tests.fixtures import (
 	EmailTestCase,
+	consent,
 	entries,
 	held_for,
+	live_site,
+	make_lead,
+	make_user,
 	outsider,
 	queue_of,
+	quotation_for,
 )
-from confidentiality_app.tests.utils import consent, make_lead, make_user
 
 
 def erpnext_installed():
 	return "erpnext" in frappe.get_installed_apps()
-
-
-def quotation_for(lead, submit=True):
-	"""A real Quotation to `lead` (ERPNext), for one service item."""
-	item = "CF Coaching Session"
-	if not frappe.db.exists("Item", item):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": item,
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert()
-	quotation = frappe.get_doc(
-		{
-			"doctype": "Quotation",
-			"quotation_to": "Lead",
-			"party_name": lead.name,
-			"company": frappe.db.get_value("Company", {}, "name"),
-			"transaction_date": add_days(today(), -1),
-			"valid_till": add_days(today(), 30),
-			"items": [{"item_code": item, "qty": 1, "rate": 120}],
-		}
-	).insert()
-	if submit:
-		quotation.submit()
-	return quotation
 
 
 class TestAutoRepeat(EmailTestCase):
@@ -68,9 +42,7 @@ class TestAutoRepeat(EmailTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		if erpnext_installed():
-			cls.live = LiveSite()  # the print attached to the mail is a real PDF
-			cls.addClassCleanup(cls.live.stop)
-			cls.addClassCleanup(cls.live.as_host_name())
+			cls.live = live_site(cls, host_name=True)  # the print attached to the mail is a real PDF
 
 	def repeat(self, lead, recipients):
 		quotation = quotation_for(lead)
@@ -176,9 +148,7 @@ class TestWorkflowAction(EmailTestCase):
 		).insert()
 		frappe.db.commit()
 		cls.addClassCleanup(cls.remove_workflow)
-		cls.live = LiveSite()  # the workflow mail carries the record's print: a real PDF
-		cls.addClassCleanup(cls.live.stop)
-		cls.addClassCleanup(cls.live.as_host_name())
+		cls.live = live_site(cls, host_name=True)  # the workflow mail carries the record's print: a real PDF
 
 	@classmethod
 	def remove_workflow(cls):
@@ -270,8 +240,7 @@ class TestComposerWithAnAPIKey(EmailTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.user = make_user(roles=("Sales User",))
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.session = cls.live.api_key(cls.user)
 
 	def compose(self, lead, recipient, subject):

@@ -7,9 +7,9 @@ import unittest
 import frappe
 from frappe.utils import add_days, now_datetime, random_string
 
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.identity import IdentityChangeRefused
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.decision.identity import IdentityChangeRefused
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,

@@ -14,14 +14,14 @@ import threading
 import frappe
 from frappe.utils import random_string
 
-from confidentiality_app import gate
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision import gate
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	QueryCount,
 	bulk_leads,
 	call_method,
 	consent,
+	live_site,
 	logged,
 	make_lead,
 	make_user,
@@ -74,8 +74,7 @@ class ExportOverHTTP(ConfidentialityTestCase):
 			f"cf-export-{random_string(6).lower()}@example.com", roles=("Sales Manager",), password=PASSWORD
 		)
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.session = cls.live.login(cls.user, PASSWORD)
 
 	def setUp(self):

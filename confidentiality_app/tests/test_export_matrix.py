@@ -13,9 +13,17 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit
-from confidentiality_app.tests.live import LiveSite, set_password
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead, make_user, set_mode
+from confidentiality_app import api
+from confidentiality_app.log import audit
+from confidentiality_app.tests.fixtures import (
+	ConfidentialityTestCase,
+	consent,
+	live_site,
+	make_lead,
+	make_user,
+	set_mode,
+	set_password,
+)
 
 STATES = ("none", "wrong purpose", "withdrawn", "expired", "valid")
 
@@ -51,9 +59,7 @@ class TestExportMatrix(ConfidentialityTestCase):
 		}
 		passwords = {label: set_password(user) for label, user in users.items() if user != "Administrator"}
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
-		cls.addClassCleanup(cls.live.as_host_name())  # wkhtmltopdf loads a print's assets
+		cls.live = live_site(cls, host_name=True)
 		cls.users = users
 		cls.desk = {label: cls.live.login(users[label], pw) for label, pw in passwords.items()}
 		cls.desk["Administrator"] = cls.live.login(

@@ -5,8 +5,8 @@ from unittest.mock import patch
 import frappe
 import redis
 
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,

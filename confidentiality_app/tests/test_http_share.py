@@ -5,7 +5,7 @@ import frappe
 from frappe.tests.test_api import make_request
 from frappe.utils import get_test_client, random_string
 
-from confidentiality_app.tests.utils import (
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,

@@ -5,11 +5,11 @@ points (frappe.rename_doc, frappe.client.set_value, document saves as desk users
 import frappe
 from frappe.utils import random_string
 
-from confidentiality_app import audit
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.identity import IdentityChangeRefused
-from confidentiality_app.permissions import OFFICER
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.decision.identity import IdentityChangeRefused
+from confidentiality_app.decision.permissions import OFFICER
+from confidentiality_app.log import audit, verification
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,
@@ -59,7 +59,7 @@ class TestRenameAndMerge(ConfidentialityTestCase):
 		self.assertEqual([s.user for s in shares_of("Customer", new)], [self.coach])
 		# the log is evidence of what happened under the old name: never rewritten
 		self.assertEqual(log_rows_naming(old), logged)
-		self.assertTrue(audit.verify().ok)
+		self.assertTrue(verification.verify().ok)
 		entry = log_of("Customer", new, action="Rename")[0]
 		self.assertEqual(entry.basis, f"{old} -> {new}")
 
@@ -164,7 +164,7 @@ class TestRenameOfAUser(ConfidentialityTestCase):
 		self.assertEqual([(e["decision"], e["outcome"]) for e in refused], [("Deny", "Blocked")])
 		owners = {e["owner"] for e in audit.entries(fields=["owner"], since=mark)}
 		self.assertEqual(owners, {"Administrator"})
-		self.assertTrue(audit.verify().ok)
+		self.assertTrue(verification.verify().ok)
 
 	def remove(self, lead, consent_name, user):
 		frappe.db.rollback()

@@ -10,14 +10,15 @@ import unittest
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit
+from confidentiality_app import api
 from confidentiality_app.benchmarks import delete_consents
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.log import audit
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	call_method,
 	consent,
+	live_site,
 	log_of,
 	make_user,
 	set_mode,
@@ -224,8 +225,7 @@ class TestLMSPresentationOverHTTP(LMSCase):
 		LMSCase.review(cls, cls.open, cls.course_name, "For the website")
 		frappe.db.commit()  # the server answers on its own connections
 		cls.addClassCleanup(cls.remove_committed)
-		cls.site = LiveSite()
-		cls.addClassCleanup(cls.site.stop)
+		cls.site = live_site(cls)
 
 	@classmethod
 	def remove_committed(cls):
@@ -253,7 +253,7 @@ class TestLMSPresentationOverHTTP(LMSCase):
 
 class TestLearnersAreNotColleagues(LMSCase):
 	def test_a_learner_made_a_system_user_by_lms_is_still_the_client(self):
-		from confidentiality_app import clients
+		from confidentiality_app.decision import clients
 
 		member = learner()
 		user = frappe.get_doc("User", member)

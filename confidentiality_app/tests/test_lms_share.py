@@ -7,8 +7,8 @@ import unittest
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, log_of, make_user, shares_of
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.tests.fixtures import ConfidentialityTestCase, consent, log_of, make_user, shares_of
 
 
 def lms_installed():

@@ -13,10 +13,11 @@ from unittest.mock import patch
 
 import frappe
 
-from confidentiality_app import anchors, audit, chain, keys
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.permissions import OFFICER, OMBUDSMAN
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.decision.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.log import anchors, audit, keys, verification
+from confidentiality_app.rules import chain
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,
@@ -67,7 +68,7 @@ class Tampering(ConfidentialityTestCase):
 		self.db.sql(f"DELETE FROM {LOG} WHERE sequence > %s OR sequence <= 0", (self.start,))
 		restore(self.db, self.original)
 		self.db.close()
-		self.assertTrue(audit.verify(anchors=[]).ok)
+		self.assertTrue(verification.verify(anchors=[]).ok)
 		super().tearDown()
 
 	def test_entries_are_sealed_with_the_sites_key(self):
@@ -88,7 +89,7 @@ class Tampering(ConfidentialityTestCase):
 			)
 			previous = forged
 		self.db.commit()
-		result = audit.verify(anchors=[])
+		result = verification.verify(anchors=[])
 		self.assertFalse(result.ok)
 		self.assertEqual(result.first_bad, target["name"])
 		self.assertEqual(
@@ -99,7 +100,7 @@ class Tampering(ConfidentialityTestCase):
 		for row in (self.original[0], self.original[2]):
 			self.db.sql(f"UPDATE {LOG} SET recipient = 'mallory@example.org' WHERE name = %s", (row["name"],))
 		self.db.commit()
-		result = audit.verify(anchors=[])
+		result = verification.verify(anchors=[])
 		self.assertEqual(
 			[p.name for p in result.problems], [self.original[0]["name"], self.original[2]["name"]]
 		)
@@ -114,7 +115,7 @@ class Tampering(ConfidentialityTestCase):
 			tuple(forged.values()),
 		)
 		self.db.commit()
-		result = audit.verify(anchors=[])
+		result = verification.verify(anchors=[])
 		self.assertFalse(result.ok)
 		self.assertIn("CLOG-FORGED", [p.name for p in result.problems])
 
@@ -125,8 +126,8 @@ class Tampering(ConfidentialityTestCase):
 		anchor = head.signed(keys.current()[1])
 		self.db.sql(f"DELETE FROM {LOG} WHERE sequence > %s", (self.start + 2,))
 		self.db.commit()
-		self.assertTrue(audit.verify(anchors=[]).ok)  # a shorter chain is still a valid chain...
-		result = audit.verify(anchors=[anchor])  # ...but not against its published head
+		self.assertTrue(verification.verify(anchors=[]).ok)  # a shorter chain is still a valid chain...
+		result = verification.verify(anchors=[anchor])  # ...but not against its published head
 		self.assertFalse(result.ok)
 		self.assertIn(f"shorter than the head {anchor.sequence}", result.problem)
 
@@ -138,7 +139,7 @@ class Tampering(ConfidentialityTestCase):
 		audit._insert(self.db, row)
 		self.db.commit()
 		with patch.object(keys, "current", side_effect=keys.KeyUnavailable("no key")):
-			result = audit.verify(anchors=[])  # the sealer cannot run without its key
+			result = verification.verify(anchors=[])  # the sealer cannot run without its key
 		self.assertFalse(result.ok)
 		self.assertIn("still unsealed", result.problems[-1].problem)
 		self.assertGreaterEqual(audit.seal(), 1)  # with the key back, it is sealed (tearDown removes it)
@@ -278,7 +279,7 @@ class TestAnchors(ConfidentialityTestCase):
 
 	def test_verify_reads_the_published_heads(self):
 		anchors.publish(force=True)
-		result = audit.verify()
+		result = verification.verify()
 		self.assertTrue(result.ok, result.problems)
 		self.assertGreaterEqual(result.anchors_checked, 1)
 
@@ -290,7 +291,7 @@ class TestAnchors(ConfidentialityTestCase):
 			first = f.readline()
 		with open(self.file, "w") as f:
 			f.write(first)  # the newest head removed, as someone covering a truncation would
-		result = audit.verify()
+		result = verification.verify()
 		self.assertFalse(result.ok)
 		self.assertTrue(any("replaced or truncated" in p.problem for p in result.problems), result.problems)
 
@@ -317,7 +318,7 @@ class TestKeyRotation(ConfidentialityTestCase):
 			for e in audit.entries({"channel": "Rotation Test"}, fields=["action", "key_id"], since=mark)
 		}
 		self.assertEqual((ids["Before Rotation"], ids["After Rotation"]), (old_id, new_id))
-		self.assertTrue(audit.verify(anchors=[]).ok)
+		self.assertTrue(verification.verify(anchors=[]).ok)
 
 
 class TestKeyCustody(ConfidentialityTestCase):

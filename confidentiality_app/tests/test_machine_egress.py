@@ -8,66 +8,35 @@ import json
 
 import frappe
 from frappe.utils import random_string
-from frappe.utils.background_jobs import execute_job, get_queue
+from frappe.utils.background_jobs import get_queue
 
-from confidentiality_app import api, gate
+from confidentiality_app import api
 from confidentiality_app.channels import webhook as webhook_channel
-from confidentiality_app.tests.receiver import HTTPReceiver
-from confidentiality_app.tests.test_email_channel import same_person
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision import gate
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	call_method,
+	commit_and_queue,
 	consent,
+	fresh_webhook_queue,
+	http_receiver,
 	logged,
 	make_contact,
 	make_lead,
 	make_user,
+	number,
+	run_webhook_jobs,
+	same_person,
 	set_mode,
+	sms_gateway,
 )
-
-
-def commit_and_queue():
-	"""Commit as a live site does: Frappe enqueues webhooks for a worker (in tests it would
-	run them inline, `now=frappe.flags.in_test`)."""
-	frappe.flags.in_test = False
-	try:
-		frappe.db.commit()
-	finally:
-		frappe.flags.in_test = True
-
-
-def fresh_webhook_queue():
-	"""Forget webhooks queued by work rolled back earlier: Frappe's queue outlives a
-	rollback, which drops the after-commit flush it registered, so nothing queued later
-	would be flushed either."""
-	frappe.local._webhook_queue = []
-
-
-def run_webhook_jobs(webhook: str) -> int:
-	"""Run the queued jobs of `webhook` through Frappe's job runner (`execute_job`, with its
-	before_job and after_job hooks), as a worker would, in this process. Returns how many."""
-	ran = 0
-	queue = get_queue("default")
-	for job in list(queue.jobs):
-		kwargs = job.kwargs or {}
-		if kwargs.get("method") != webhook_channel.JOB:
-			continue
-		if (kwargs.get("kwargs") or {}).get("webhook", {}).get("name") != webhook:
-			continue
-		execute_job(**{**kwargs, "is_async": False})
-		job.delete()
-		ran += 1
-	frappe.local.job = None
-	frappe.set_user("Administrator")
-	return ran
 
 
 class TestWebhooks(ConfidentialityTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.receiver = HTTPReceiver()
-		cls.addClassCleanup(cls.receiver.stop)
+		cls.receiver = http_receiver(cls)
 
 	def setUp(self):
 		super().setUp()
@@ -198,34 +167,11 @@ class TestWebhooks(ConfidentialityTestCase):
 		self.assertIn(todo.name, self.receiver.text())
 
 
-def number() -> str:
-	"""A mobile number no other record of the site carries."""
-	import random
-
-	return "+44770" + "".join(random.choice("0123456789") for _ in range(7))
-
-
 class TestSMS(ConfidentialityTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.gateway = HTTPReceiver()
-		cls.addClassCleanup(cls.gateway.stop)
-		settings = frappe.get_doc("SMS Settings")
-		cls.before = settings.as_dict()
-		settings.sms_gateway_url = f"{cls.gateway.url}/send"
-		settings.message_parameter = "text"
-		settings.receiver_parameter = "to"
-		settings.use_post = 0
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
-
-	@classmethod
-	def tearDownClass(cls):
-		for key in ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post"):
-			frappe.db.set_single_value("SMS Settings", key, cls.before.get(key))
-		frappe.db.commit()
-		super().tearDownClass()
+		cls.gateway = sms_gateway(cls)
 
 	def setUp(self):
 		super().setUp()
@@ -423,7 +369,7 @@ class TestFiles(ConfidentialityTestCase):
 			public.save(ignore_permissions=True)
 
 	def test_an_upload_asking_for_a_public_file_over_http_is_stored_private(self):
-		from confidentiality_app.tests.live import LiveSite
+		from confidentiality_app.tests.fixtures import LiveSite
 
 		lead = make_lead()
 		frappe.db.commit()

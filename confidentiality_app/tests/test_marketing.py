@@ -7,11 +7,17 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import audit, policy
 from confidentiality_app.channels import publication
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.test_email_channel import EmailTestCase, queue_of
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead
+from confidentiality_app.tests.fixtures import (
+	ConfidentialityTestCase,
+	EmailTestCase,
+	consent,
+	make_lead,
+	queue_of,
+)
 
 
 def email_group() -> str:

@@ -12,41 +12,26 @@ import frappe
 from frappe.utils import add_days, now_datetime, random_string
 
 from confidentiality_app import api, ombudsman
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.test_disclosure import pdf_text
-from confidentiality_app.tests.test_email_channel import EmailTestCase
-from confidentiality_app.tests.utils import call_method, consent, logged, make_lead, make_user
-
-OMBUDSMAN = "Ombudsman Officer"
-
-
-def forget_rate_limit():
-	for key in frappe.cache.get_keys("rl:confidentiality_app.api.file_complaint"):
-		frappe.cache.delete(key)
-
-
-def practitioner(user=None, name=None) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Practitioner",
-				"practitioner_name": name or f"Coach {random_string(6)}",
-				"category": "Coach",
-				"organisation": "Coaching Works Ltd",
-				"user": user,
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
+from confidentiality_app.tests.fixtures import (
+	OMBUDSMAN,
+	EmailTestCase,
+	call_method,
+	consent,
+	forget_rate_limit,
+	live_site,
+	logged,
+	make_lead,
+	make_user,
+	pdf_text,
+	practitioner,
+)
 
 
 class TestPublicComplaint(EmailTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 
 	def setUp(self):
 		super().setUp()
@@ -163,9 +148,7 @@ class CaseTestCase(EmailTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.live = LiveSite()  # wkhtmltopdf loads the letters' assets from the site's URL
-		cls.addClassCleanup(cls.live.stop)
-		cls.addClassCleanup(cls.live.as_host_name())
+		cls.live = live_site(cls, host_name=True)  # wkhtmltopdf loads the letters' assets from the site's URL
 		cls.officer = make_user(roles=(OMBUDSMAN,))
 		frappe.db.commit()
 
@@ -559,7 +542,7 @@ class TestCaseRules(CaseTestCase):
 
 class TestSanctionsAct(CaseTestCase):
 	def test_a_suspended_practitioners_egress_is_held_for_an_officer_until_it_ends(self):
-		from confidentiality_app import gate
+		from confidentiality_app.decision import gate
 
 		lead = make_lead()
 		employer = f"hr-{random_string(6).lower()}@employer.example"

@@ -12,12 +12,22 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit
-from confidentiality_app.gate import ConfidentialityBlocked
+from confidentiality_app import api
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.log import audit
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.test_email_channel import EmailTestCase, held_for, outsider, queue_of
-from confidentiality_app.tests.utils import ConfidentialityTestCase, consent, make_lead, make_user, set_mode
+from confidentiality_app.tests.fixtures import (
+	ConfidentialityTestCase,
+	EmailTestCase,
+	consent,
+	held_for,
+	live_site,
+	make_lead,
+	make_user,
+	outsider,
+	queue_of,
+	set_mode,
+)
 
 PASSWORD = "Cf-" + random_string(12) + "-5!"
 PDF = "frappe.utils.print_format.download_pdf"
@@ -48,8 +58,7 @@ class TestPrintOverHTTP(ConfidentialityTestCase):
 			f"cf-print-{random_string(6).lower()}@example.com", roles=("Sales User",), password=PASSWORD
 		)
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.session = cls.live.login(cls.user, PASSWORD)
 		# a browser opening a download link asks for a page
 		cls.session.headers["Accept"] = "text/html,application/xhtml+xml,*/*"
@@ -159,7 +168,7 @@ class TestPrintOverHTTP(ConfidentialityTestCase):
 			self.assertFalse(response.content.startswith(b"%PDF"))
 
 	def test_a_quotation_to_a_lead_carries_the_client(self):
-		from confidentiality_app.tests.test_email_paths import quotation_for
+		from confidentiality_app.tests.fixtures import quotation_for
 
 		lead = make_lead()
 		quotation = quotation_for(lead)
@@ -243,9 +252,7 @@ class TestPrintAttachedToMail(EmailTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
-		cls.addClassCleanup(cls.live.as_host_name())
+		cls.live = live_site(cls, host_name=True)
 
 	def mail_print(self, lead, recipient):
 		frappe.sendmail(

@@ -12,13 +12,14 @@ import json
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import (
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
+	live_site,
 	logged,
 	make_user,
 	set_mode,
+	smtp_sink_in_use,
 	tagged_leads,
 )
 
@@ -67,8 +68,7 @@ class TestReports(ConfidentialityTestCase):
 			f"where last_name like 'Rep {cls.tag}%%' order by creation"
 		)
 		frappe.db.commit()
-		cls.live = LiveSite()
-		cls.addClassCleanup(cls.live.stop)
+		cls.live = live_site(cls)
 		cls.desk = cls.live.login(cls.user, PASSWORD)
 		cls.integration = cls.live.api_key(cls.user)
 
@@ -213,16 +213,11 @@ class TestReports(ConfidentialityTestCase):
 
 		from confidentiality_app.tests import mail
 
-		sink = mail.SMTPSink()
-		mail.use_sink(sink)
-		try:
+		with smtp_sink_in_use() as sink:
 			self.auto_email_report("HTML").send()
 			frappe.db.commit()
 			mail.flush()
 			(received,) = sink.to(self.user)
-		finally:
-			sink.stop()
-			mail.drop_sink()
 		self.assertIn(open_.email_id, received.text)
 		self.assertNotIn(closed.email_id, received.text)
 		entries = [e for e in report_entries() if e["action"] == "Auto Email Report"]

@@ -27,23 +27,26 @@ from dataclasses import dataclass, field
 import frappe
 from frappe.utils import add_days, random_string, today
 
-from confidentiality_app import api, audit, gate
+from confidentiality_app import api
 from confidentiality_app.channels import webhook as webhook_channel
+from confidentiality_app.decision import gate
+from confidentiality_app.log import audit
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.live import LiveSite, set_password
-from confidentiality_app.tests.receiver import HTTPReceiver
-from confidentiality_app.tests.test_machine_egress import (
-	commit_and_queue,
-	fresh_webhook_queue,
-	run_webhook_jobs,
-)
-from confidentiality_app.tests.utils import (
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	call_method,
+	commit_and_queue,
 	consent,
+	fresh_webhook_queue,
+	http_receiver,
+	live_site,
 	make_lead,
 	make_user,
+	run_webhook_jobs,
 	set_mode,
+	set_password,
+	sms_gateway,
+	smtp_sink,
 )
 
 STATES = (
@@ -90,10 +93,9 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		super().setUpClass()
 		set_mode("Enforce")
 		cls.tag = random_string(6).lower()
-		cls.sink = mail.SMTPSink()
-		mail.use_sink(cls.sink)
-		cls.receiver = HTTPReceiver()
-		cls.gateway = HTTPReceiver()
+		cls.sink = smtp_sink(cls)
+		cls.receiver = http_receiver(cls)
+		cls.gateway = sms_gateway(cls)
 		cls.recipient_email = f"mx-{cls.tag}@authority.example"
 		cls.number = "+447700901000"
 		cls.origin = webhook_channel.receiver(cls.receiver.url)
@@ -255,19 +257,6 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 				webhook_channel.BASIS_FIELD: "Matrix: the office's CRM mirror",
 			}
 		).insert(ignore_permissions=True)
-		sms = frappe.get_doc("SMS Settings")
-		cls.sms_before = {
-			k: sms.get(k) for k in ("sms_gateway_url", "message_parameter", "receiver_parameter")
-		}
-		sms.update(
-			{
-				"sms_gateway_url": f"{cls.gateway.url}/send",
-				"message_parameter": "text",
-				"receiver_parameter": "to",
-				"use_post": 0,
-			}
-		)
-		sms.save(ignore_permissions=True)
 		cls.group = frappe.get_doc({"doctype": "Email Group", "title": f"Matrix news {cls.tag}"}).insert(
 			ignore_permissions=True
 		)
@@ -298,7 +287,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 		one.db_insert()
 		frappe.db.commit()
 
-		cls.live = LiveSite()
+		cls.live = live_site(cls)
 		cls.desk = {label: cls.live.login(cls.users[label], pw) for label, pw in passwords.items()}
 		cls.desk["Administrator"] = cls.live.login(
 			"Administrator", frappe.conf.get("admin_password") or "admin"
@@ -334,14 +323,7 @@ class TestSecurityMatrix(ConfidentialityTestCase):
 			for c in cls.channels:
 				f.writelines(f"{note}\n" for note in RESULTS[c.name].notes + RESULTS[c.name].failures)
 		cls.undo_host()
-		cls.live.stop()
-		cls.receiver.stop()
-		cls.gateway.stop()
-		cls.sink.stop()
-		mail.drop_sink()
 		frappe.db.rollback()
-		for key, value in cls.sms_before.items():
-			frappe.db.set_single_value("SMS Settings", key, value)
 		frappe.delete_doc("Webhook", cls.webhook.name, force=True, ignore_permissions=True)
 		frappe.cache.delete_value("webhooks")
 		frappe.db.commit()

@@ -9,15 +9,16 @@ import frappe
 from frappe.utils import random_string
 
 from confidentiality_app.channels import share
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.live import LiveSite, set_password
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
+	live_site,
 	log_of,
 	make_lead,
 	make_user,
 	set_mode,
+	set_password,
 	shares_of,
 )
 
@@ -287,11 +288,10 @@ class TestShareEditsOverTheWire(ConfidentialityTestCase):
 		cls.share = frappe.share.add("Lead", cls.lead.name, cls.coach).name
 		frappe.db.commit()
 		cls.addClassCleanup(cls.cleanup)
-		cls.live = LiveSite()
+		cls.live = live_site(cls)  # stopped before cleanup runs
 
 	@classmethod
 	def cleanup(cls):
-		cls.live.stop()
 		frappe.db.rollback()
 		frappe.set_user("Administrator")
 		for lead in (cls.lead, cls.victim):

@@ -4,8 +4,8 @@ import frappe
 from frappe.desk.form import assign_to
 from frappe.utils import add_days, today
 
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
 	log_of,
@@ -290,7 +290,7 @@ class TestShareChannel(ConfidentialityTestCase):
 		self.assertEqual(len(log_of("Lead", lead.name)), before)
 
 		frappe.db.set_value("Client Consent", name, "docstatus", 2)  # consent gone (cache bypassed below)
-		frappe.get_attr("confidentiality_app.consents.invalidate")(("Lead", lead.name))
+		frappe.get_attr("confidentiality_app.decision.consents.invalidate")(("Lead", lead.name))
 		with self.assertRaises(ConfidentialityBlocked):
 			frappe.share.set_permission("Lead", lead.name, self.coach, "write")
 		self.assertEqual(frappe.db.get_value("DocShare", share.name, "write"), 0)

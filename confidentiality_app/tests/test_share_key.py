@@ -6,11 +6,11 @@ import hashlib
 import frappe
 
 from confidentiality_app import api
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import (
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
+	live_site,
 	log_of,
 	make_lead,
 	make_user,
@@ -89,11 +89,10 @@ class TestPublicLinksOverHTTP(ConfidentialityTestCase):
 		frappe.db.set_single_value("System Settings", "allow_older_web_view_links", 1)
 		frappe.db.commit()
 		cls.addClassCleanup(cls.cleanup)
-		cls.live = LiveSite()
+		cls.live = live_site(cls)  # stopped before cleanup runs
 
 	@classmethod
 	def cleanup(cls):
-		cls.live.stop()
 		frappe.db.rollback()
 		frappe.db.set_single_value("System Settings", "allow_older_web_view_links", cls.old_setting or 0)
 		for lead in (cls.consented, cls.shared_only):

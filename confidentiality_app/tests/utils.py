@@ -4,7 +4,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import random_string
 
-from confidentiality_app import api, audit
+from confidentiality_app import api
+from confidentiality_app.log import audit
 
 # Log entries written before this sequence belong to earlier tests (names of rolled-back
 # test records are reused, the log is never rolled back).

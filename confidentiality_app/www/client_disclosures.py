@@ -6,41 +6,17 @@ the danger) are not listed. Every view is logged."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients
-
-LINK_DAYS = 30
-ROUTE = "client_disclosures"
+from confidentiality_app.decision import clients
+from confidentiality_app.disclosures import client_page
+from confidentiality_app.log import audit
 
 no_cache = 1
-
-
-def _signature(party_type: str, party: str, expires: int) -> str:
-	from frappe.utils.password import get_encryption_key
-
-	message = f"{party_type}\n{party}\n{expires}".encode()
-	return hmac.new(get_encryption_key().encode(), message, hashlib.sha256).hexdigest()
-
-
-def signed_link(party_type: str, party: str, days: int = LINK_DAYS) -> str:
-	from urllib.parse import urlencode
-
-	expires = int(time.time()) + days * 86400
-	query = urlencode(
-		{
-			"party_type": party_type,
-			"party": party,
-			"expires": expires,
-			"signature": _signature(party_type, party, expires),
-		}
-	)
-	return f"{frappe.utils.get_url()}/{ROUTE}?{query}"
 
 
 def _client_from_request() -> tuple[str, str] | None:
@@ -53,7 +29,7 @@ def _client_from_request() -> tuple[str, str] | None:
 			return None
 		if expires < time.time():
 			return None
-		if hmac.compare_digest(_signature(party_type, party, expires), str(form.get("signature"))):
+		if hmac.compare_digest(client_page.signature(party_type, party, expires), str(form.get("signature"))):
 			return (party_type, party)
 		return None
 	user = frappe.session.user

@@ -1,4 +1,4 @@
-"""Unit tests for confidentiality_app.chain (pure Python, no frappe)."""
+"""Unit tests for confidentiality_app.rules.chain (pure Python, no frappe)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from confidentiality_app.chain import GENESIS, HASHED_FIELDS, Anchor, canonical, entry_hash, verify
+from confidentiality_app.rules.chain import GENESIS, HASHED_FIELDS, Anchor, canonical, entry_hash, verify
 
 try:
 	from hypothesis import given, settings

@@ -1,4 +1,4 @@
-"""Unit tests for confidentiality_app.determination (pure Python, no frappe)."""
+"""Unit tests for confidentiality_app.rules.determination (pure Python, no frappe)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from confidentiality_app import determination as d
-from confidentiality_app.determination import Finding, determine
+from confidentiality_app.rules import determination as d
+from confidentiality_app.rules.determination import Finding, determine
 
 NOW = datetime(2026, 12, 3, 12, 0, 0)
 

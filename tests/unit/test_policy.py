@@ -1,4 +1,4 @@
-"""Unit tests for confidentiality_app.policy (pure Python, no frappe)."""
+"""Unit tests for confidentiality_app.rules.policy (pure Python, no frappe)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from confidentiality_app import policy
-from confidentiality_app.policy import (
+from confidentiality_app.rules import policy
+from confidentiality_app.rules.policy import (
 	BEYOND_AGREEMENT,
 	ENFORCE,
 	EVERYONE,

@@ -5,7 +5,7 @@ chain still verifies)."""
 
 import frappe
 
-from confidentiality_app.audit import ROW_OWNER
+from confidentiality_app.log.audit import ROW_OWNER
 
 
 def execute():

@@ -2,7 +2,7 @@
 # For license information, please see license.txt
 """Client Consent: the client's written consent, immutable once submitted.
 
-Lifecycle rules only; decisions live in confidentiality_app.gate / policy.
+Lifecycle rules only; decisions live in confidentiality_app.decision.gate / policy.
 Withdrawal cancels the consent (history kept, never deleted) and removes the shares it
 no longer allows.
 """
@@ -12,8 +12,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_link_to_form, getdate, now_datetime, today
 
-from confidentiality_app import audit, clients, consents, facts
-from confidentiality_app.permissions import can_act_for_office
+from confidentiality_app.decision import clients, consents, facts
+from confidentiality_app.decision.permissions import can_act_for_office
+from confidentiality_app.log import audit
 
 
 class ClientConsent(Document):

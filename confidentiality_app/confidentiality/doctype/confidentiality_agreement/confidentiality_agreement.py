@@ -5,14 +5,15 @@
 start of the relationship (the Code's rule 3). It holds for ever: it is never edited or
 deleted; only a new written agreement (a new record) replaces it, and the one it replaces is
 kept as Superseded. The gate reads the current one: no consent, and no disclosure on
-consent, goes beyond it (confidentiality_app.policy.Agreement)."""
+consent, goes beyond it (confidentiality_app.rules.policy.Agreement)."""
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from confidentiality_app import audit, clients, consents, facts
-from confidentiality_app.permissions import can_act_for_office
+from confidentiality_app.decision import clients, consents, epoch
+from confidentiality_app.decision.permissions import can_act_for_office
+from confidentiality_app.log import audit
 
 # what changes as the agreement is replaced: the rest is the agreement itself
 _BOOKKEEPING = {"status", "superseded_by", "modified", "modified_by"}
@@ -108,7 +109,7 @@ class ConfidentialityAgreement(Document):
 			frappe.db.set_value(
 				"Confidentiality Agreement", name, {"status": "Superseded", "superseded_by": self.name}
 			)
-		facts.bump()
+		epoch.bump()
 		audit.append_on_commit(
 			audit.Entry(
 				action="Record Confidentiality Agreement",

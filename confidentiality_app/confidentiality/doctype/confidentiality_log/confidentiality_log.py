@@ -1,6 +1,6 @@
 # Copyright (c) 2026, confidentiality_app contributors
 # For license information, please see license.txt
-"""Confidentiality Log: append-only. Entries are written by confidentiality_app.audit on a
+"""Confidentiality Log: append-only. Entries are written by confidentiality_app.log.audit on a
 connection of their own; nothing may create, change or delete one through the ORM,
 whatever the user's roles (Administrator included)."""
 

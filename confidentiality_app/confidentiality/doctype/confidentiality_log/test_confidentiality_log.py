@@ -4,7 +4,8 @@
 
 import frappe
 
-from confidentiality_app import api, audit
+from confidentiality_app import api
+from confidentiality_app.log import audit, verification
 from confidentiality_app.tests.utils import ConfidentialityTestCase, log_of, make_lead, make_user
 
 
@@ -135,7 +136,7 @@ class TestConfidentialityLog(ConfidentialityTestCase):
 			counts = pool.starmap(_writer, [(frappe.local.site, n, 25) for n in range(4)])
 		self.assertEqual(counts, [25] * 4)
 		audit.seal()
-		result = audit.verify()
+		result = verification.verify()
 		self.assertTrue(result.ok, result.problems)
 		rows = audit.entries(
 			{"action": "Concurrency Test"}, fields=["sequence", "previous_hash", "channel"], since=before

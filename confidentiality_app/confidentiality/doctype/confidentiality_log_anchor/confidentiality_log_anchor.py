@@ -1,7 +1,7 @@
 # Copyright (c) 2026, confidentiality_app contributors
 # For license information, please see license.txt
 """Confidentiality Log Anchor: a record of one publication of the log's head
-(confidentiality_app.anchors). Written only by the publisher; read-only for everyone."""
+(confidentiality_app.log.anchors). Written only by the publisher; read-only for everyone."""
 
 import frappe
 from frappe import _

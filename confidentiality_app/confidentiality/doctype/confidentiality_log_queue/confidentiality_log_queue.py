@@ -1,7 +1,7 @@
 # Copyright (c) 2026, confidentiality_app contributors
 # For license information, please see license.txt
 """Confidentiality Log Queue: entries the gate accepted and the sealer has not yet chained
-(confidentiality_app.audit). Written and removed only by audit, with SQL on its own
+(confidentiality_app.log.audit). Written and removed only by audit, with SQL on its own
 connection or in the caller's transaction; nothing may create, change or delete one
 through the ORM."""
 

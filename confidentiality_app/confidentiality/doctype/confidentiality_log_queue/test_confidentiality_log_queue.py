@@ -4,7 +4,7 @@
 
 import frappe
 
-from confidentiality_app import audit
+from confidentiality_app.log import audit
 from confidentiality_app.tests.utils import ConfidentialityTestCase
 
 

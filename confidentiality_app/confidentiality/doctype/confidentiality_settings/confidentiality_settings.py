@@ -14,8 +14,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from confidentiality_app import audit, clients
-from confidentiality_app.permissions import OFFICER
+from confidentiality_app.decision import clients
+from confidentiality_app.decision.permissions import OFFICER
+from confidentiality_app.log import audit
 
 
 class SettingsChangeRefused(frappe.PermissionError):
@@ -129,9 +130,9 @@ class ConfidentialitySettings(Document):
 		return out
 
 	def on_update(self):
-		from confidentiality_app import facts
+		from confidentiality_app.decision import epoch
 
-		facts.bump()  # what is protected, and how, may have changed
+		epoch.bump()  # what is protected, and how, may have changed
 		changes = self.changes()
 		if not changes:
 			return

@@ -8,8 +8,8 @@ import frappe
 from confidentiality_app.confidentiality.doctype.confidentiality_settings.confidentiality_settings import (
 	SettingsChangeRefused,
 )
-from confidentiality_app.gate import ConfidentialityBlocked
-from confidentiality_app.permissions import OFFICER
+from confidentiality_app.decision.gate import ConfidentialityBlocked
+from confidentiality_app.decision.permissions import OFFICER
 from confidentiality_app.tests.utils import (
 	ConfidentialityTestCase,
 	log_of,

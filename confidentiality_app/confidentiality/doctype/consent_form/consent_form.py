@@ -39,7 +39,7 @@ class ConsentForm(Document):
 
 	def expire_earlier_consents(self):
 		"""Consents given on earlier versions no longer count (policy: superseded)."""
-		from confidentiality_app import consents
+		from confidentiality_app.decision import consents
 
 		earlier = frappe.get_all(
 			"Consent Form",

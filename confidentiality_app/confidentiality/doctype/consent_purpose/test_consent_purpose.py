@@ -4,7 +4,7 @@
 
 import frappe
 
-from confidentiality_app.identity import IdentityChangeRefused
+from confidentiality_app.decision.identity import IdentityChangeRefused
 from confidentiality_app.install import STANDARD_PURPOSES
 from confidentiality_app.tests.utils import ConfidentialityTestCase, log_of
 

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from confidentiality_app import audit
+from confidentiality_app.log import audit
 
 
 class DisclosureAuthority(Document):

@@ -14,7 +14,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from confidentiality_app import clients, disclosures
+from confidentiality_app import disclosures
+from confidentiality_app.decision import clients
 
 # set only by confidentiality_app.disclosures' transitions
 _DECIDED = (

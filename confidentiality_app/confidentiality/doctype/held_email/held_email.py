@@ -12,7 +12,7 @@ from frappe import _
 from frappe.model.document import Document
 
 # set by the email channel and the release / discard API on the documents they write
-WRITER_FLAG = "confidentiality_held_email"
+from confidentiality_app.channels.email.held import WRITER_FLAG
 
 
 class HeldEmail(Document):

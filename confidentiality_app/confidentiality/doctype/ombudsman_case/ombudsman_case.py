@@ -2,14 +2,15 @@
 # For license information, please see license.txt
 
 """Ombudsman Case: lifecycle rules only (stages, determination and evidence in
-confidentiality_app.ombudsman, the rules in confidentiality_app.determination)."""
+confidentiality_app.ombudsman, the rules in confidentiality_app.rules.determination)."""
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from confidentiality_app import determination, ombudsman
+from confidentiality_app import ombudsman
+from confidentiality_app.rules import determination
 
 # set only by confidentiality_app.ombudsman's transitions
 _DECIDED = (
@@ -50,12 +51,16 @@ class OmbudsmanCase(Document):
 
 	def onload(self):
 		"""Opened in the desk: who read which case is logged (it holds client information)."""
-		ombudsman._log(self, "Open Case", _("Case opened by {0}").format(frappe.session.user), at_once=True)
+		ombudsman.log_case(
+			self, "Open Case", _("Case opened by {0}").format(frappe.session.user), at_once=True
+		)
 
 	def before_print(self, settings=None):
 		if self.flags.letter_for:
 			return  # a stage letter or a referral: logged with its recipient when sent
-		ombudsman._log(self, "Print Case", _("Case printed by {0}").format(frappe.session.user), at_once=True)
+		ombudsman.log_case(
+			self, "Print Case", _("Case printed by {0}").format(frappe.session.user), at_once=True
+		)
 
 	def on_trash(self):
 		frappe.throw(

@@ -11,7 +11,7 @@ from confidentiality_app.tests.utils import ConfidentialityTestCase
 
 class TestOmbudsmanCase(ConfidentialityTestCase):
 	def test_an_insert_cannot_carry_a_stage_or_a_determination_and_a_case_is_never_deleted(self):
-		from confidentiality_app import audit
+		from confidentiality_app.log import audit
 
 		audit.append(audit.Entry(action="Test release", channel="Test", outcome="Allowed"))
 		audit.seal()

@@ -10,7 +10,7 @@ from frappe.model.document import Document
 from frappe.utils import getdate
 
 from confidentiality_app import ombudsman
-from confidentiality_app.permissions import OMBUDSMAN
+from confidentiality_app.decision.permissions import OMBUDSMAN
 
 
 class Sanction(Document):
@@ -53,7 +53,7 @@ class Sanction(Document):
 		):
 			frappe.db.set_value("Practitioner", self.practitioner, "status", "Active")
 		case = frappe.get_doc("Ombudsman Case", self.case)
-		ombudsman._log(
+		ombudsman.log_case(
 			case,
 			"Raise Sanction",
 			_("{0} {1} for {2} ({3})").format(

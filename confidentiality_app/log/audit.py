@@ -14,7 +14,7 @@ leaves, a sequencer that integrates them in batches, a bounded merge delay):
     release or a change that was rolled back.
 * **Seal** (`seal`) is the only writer of the chain. Under one named lock it takes the
   committed queue in acceptance order, gives each entry the next sequence and its keyed
-  hash (HMAC-SHA256, `confidentiality_app.keys`), inserts the batch into `Confidentiality
+  hash (HMAC-SHA256, `confidentiality_app.log.keys`), inserts the batch into `Confidentiality
   Log` and deletes it from the queue, in one transaction. It runs every minute from the
   scheduler, a few seconds after any activity (`seal_soon`: a background job, at most
   once per SEAL_INTERVAL per site, never in an egress caller's time), and before any read
@@ -33,7 +33,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
-from confidentiality_app import chain
+from confidentiality_app.rules import chain
 
 LOG_DOCTYPE = "Confidentiality Log"
 QUEUE_DOCTYPE = "Confidentiality Log Queue"
@@ -111,7 +111,7 @@ def connect():
 	return db
 
 
-def _commit_if_open(db):
+def commit_if_open(db):
 	"""COMMIT only when a transaction is open (Frappe's commit() leaves one started)."""
 	from pymysql.constants import SERVER_STATUS
 
@@ -119,7 +119,7 @@ def _commit_if_open(db):
 		db._conn.commit()
 
 
-def _connection():
+def connection():
 	db = getattr(frappe.local, "confidentiality_log_db", None)
 	if db is None:
 		db = connect()
@@ -226,10 +226,10 @@ def append(entry: Entry, db=None, seal: bool = True) -> str:
 	entry.context = entry.context or request_context()
 	if db is None and getattr(frappe.local, "confidentiality_deferred", None):
 		return _defer(entry)  # keep the order of this transaction's entries
-	conn = db or _connection()
+	conn = db or connection()
 	try:
 		_insert(conn, _row(entry))
-		_commit_if_open(conn)  # the INSERT committed itself unless a transaction was open
+		commit_if_open(conn)  # the INSERT committed itself unless a transaction was open
 	except _HeldByTransaction:
 		conn.rollback()
 		if db is None and getattr(frappe.local, "db", None) is not None:
@@ -294,7 +294,7 @@ def flush_deferred() -> list[str]:
 	names = []
 	for entry in deferred:
 		try:
-			db = _connection()
+			db = connection()
 			db.sql(f"SET SESSION innodb_lock_wait_timeout = {LOCK_TIMEOUT * 5}")
 			try:
 				names.append(append(entry, seal=False))
@@ -325,9 +325,9 @@ def _seal_lock() -> str:
 def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 	"""Move every committed queue entry into the chain, in acceptance order. Returns the
 	number sealed; 0 when another sealer holds the lock and `wait` ran out."""
-	from confidentiality_app import keys
+	from confidentiality_app.log import keys
 
-	db = db or _connection()
+	db = db or connection()
 	got = db.sql("SELECT GET_LOCK(%s, %s)", (_seal_lock(), wait))
 	if not got or got[0][0] != 1:
 		if wait:
@@ -397,49 +397,6 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 	return sealed
 
 
-def append_locked(entry: Entry, db) -> str:
-	"""The foundation's design, kept only for the benchmark that compares it with
-	accept/seal: every append takes the chain lock, reads the head with a locking read,
-	inserts the sealed entry and commits."""
-	from confidentiality_app import keys
-
-	entry.user = entry.user or frappe.session.user
-	got = db.sql("SELECT GET_LOCK(%s, %s)", (_seal_lock(), LOCK_TIMEOUT))
-	if not got or got[0][0] != 1:
-		raise LogUnavailable(_("Timed out waiting for the confidentiality log lock."))
-	try:
-		db.commit()
-		key_id, key = keys.current()
-		head = db.sql(
-			f"SELECT sequence, entry_hash FROM `tab{LOG_DOCTYPE}` ORDER BY sequence DESC LIMIT 1 FOR UPDATE"
-		)
-		sequence = (head[0][0] + 1) if head else 1
-		previous = head[0][1] if head else chain.GENESIS
-		row = {"sequence": sequence, **_row(entry), "key_id": key_id, "previous_hash": previous}
-		row["entry_hash"] = chain.entry_hash(row, previous, key)
-		columns = {
-			**row,
-			"name": f"CLOG-{sequence:09d}",
-			"creation": row["timestamp"],
-			"modified": row["timestamp"],
-			"owner": ROW_OWNER,
-			"modified_by": ROW_OWNER,
-			"docstatus": 0,
-			"idx": 0,
-		}
-		db.sql(
-			f"INSERT INTO `tab{LOG_DOCTYPE}` ({', '.join(f'`{k}`' for k in columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
-			tuple(columns.values()),
-		)
-		db.commit()
-		return columns["name"]
-	except Exception:
-		db.rollback()
-		raise
-	finally:
-		db.sql("SELECT RELEASE_LOCK(%s)", (_seal_lock(),))
-
-
 _last_seal_request = 0.0
 
 
@@ -461,7 +418,7 @@ def seal_soon():
 		):
 			return
 		frappe.enqueue(
-			"confidentiality_app.audit.seal_scheduled",
+			"confidentiality_app.log.audit.seal_scheduled",
 			queue="short",
 			job_id=f"confidentiality_log_seal::{frappe.local.site}",
 			deduplicate=True,
@@ -487,7 +444,7 @@ def mark() -> tuple[int, int]:
 
 
 def head_sequence(db=None) -> int:
-	db = db or _connection()
+	db = db or connection()
 	seal(db)
 	return db.sql(f"SELECT COALESCE(MAX(sequence), 0) FROM `tab{LOG_DOCTYPE}`")[0][0]
 
@@ -495,7 +452,7 @@ def head_sequence(db=None) -> int:
 def entries(filters: dict | None = None, fields=None, db=None, since: int | tuple = 0) -> list[dict]:
 	"""Log entries as they stand now, newest first: everything committed (sealed first),
 	and the entries this transaction accepted and has not committed yet (sequence None)."""
-	db = db or _connection()
+	db = db or connection()
 	seal(db)
 	since_sequence, since_queued = since if isinstance(since, tuple) else (since, 0)
 	conditions, values = ["sequence > %s"], [since_sequence]
@@ -537,7 +494,7 @@ def entries(filters: dict | None = None, fields=None, db=None, since: int | tupl
 
 
 def pending_count(older_than_minutes: int | None = None, db=None) -> int:
-	db = db or _connection()
+	db = db or connection()
 	db.commit()
 	if older_than_minutes is None:
 		return db.sql(f"SELECT COUNT(*) FROM `tab{QUEUE_DOCTYPE}`")[0][0]
@@ -545,103 +502,3 @@ def pending_count(older_than_minutes: int | None = None, db=None) -> int:
 		f"SELECT COUNT(*) FROM `tab{QUEUE_DOCTYPE}` WHERE timestamp < %s",
 		(add_to_date(now_datetime(), minutes=-older_than_minutes),),
 	)[0][0]
-
-
-# --------------------------------------------------------------------------- verify
-
-
-def verify(db=None, anchors=None, held_keys=None, extra_anchors=()) -> chain.Verification:
-	"""Seal, then walk every row of the chain (none is outside the walk: no range a forged
-	row could sit outside), checking each entry with the site's keys and the chain against
-	`anchors` (default: the anchors published outside the site). Entries still queued past
-	MAX_UNSEALED_MINUTES are reported too."""
-	from confidentiality_app import anchors as published
-	from confidentiality_app import keys
-
-	db = db or _connection()
-	try:
-		seal(db)
-	except Exception:
-		frappe.logger("confidentiality_app").warning(
-			"Confidentiality Log: seal before verify failed", exc_info=True
-		)
-	db.commit()
-	columns = ", ".join(
-		f"`{f}`" for f in ("name", *chain.HASHED_FIELDS, "key_id", "previous_hash", "entry_hash")
-	)
-
-	walked = [0]
-
-	def rows():
-		# keyset on the unique `sequence` index from below any possible value, so rows at or
-		# below 0 are read too; the count below catches rows no sequence reaches (a NULL or
-		# duplicate sequence, possible only if someone altered the table)
-		last = -(2**62)
-		while True:
-			batch = db.sql(
-				f"SELECT {columns} FROM `tab{LOG_DOCTYPE}` WHERE sequence > %s ORDER BY sequence ASC LIMIT %s",
-				(last, VERIFY_BATCH),
-				as_dict=True,
-			)
-			if not batch:
-				return
-			walked[0] += len(batch)
-			yield from batch
-			last = batch[-1]["sequence"]
-
-	if held_keys is not None:
-		held = held_keys
-	else:
-		try:
-			held = keys.keys()
-		except Exception:
-			held = {}
-	extra = []
-	if anchors is None:
-		path = published.anchor_file()
-		anchors = published.read(path)
-		# a tripwire, not the proof: the database's record of what was written to the file
-		written = frappe.db.sql(
-			"SELECT COUNT(*) FROM `tabConfidentiality Log Anchor` WHERE anchor_file = %s", (path,)
-		)[0][0]
-		if written > len(anchors):
-			extra.append(
-				chain.Problem(
-					None,
-					None,
-					f"the anchor file {path} holds {len(anchors)} published heads, but {written} were written to it: it was replaced or truncated",
-				)
-			)
-	result = chain.verify(rows(), keys=held, anchors=[*anchors, *extra_anchors])
-	total = db.sql(f"SELECT COUNT(*) FROM `tab{LOG_DOCTYPE}`")[0][0]
-	if total != walked[0]:
-		extra.append(
-			chain.Problem(
-				None,
-				None,
-				f"the log holds {total} rows but {walked[0]} have a distinct sequence: rows with a missing or repeated sequence were inserted",
-			)
-		)
-	stale = pending_count(MAX_UNSEALED_MINUTES, db)
-	if stale:
-		extra.append(
-			chain.Problem(
-				None,
-				None,
-				f"{stale} accepted entries are still unsealed after {MAX_UNSEALED_MINUTES} minutes (is the scheduler running?)",
-			)
-		)
-	if extra:
-		problem = extra[0]
-		problems = (*result.problems, *extra)
-		result = chain.Verification(
-			ok=False,
-			entries=result.entries,
-			first_bad=result.first_bad,
-			problem=result.problem or problem.problem,
-			problems=problems,
-			head_sequence=result.head_sequence,
-			head_hash=result.head_hash,
-			anchors_checked=result.anchors_checked,
-		)
-	return result

@@ -38,11 +38,10 @@ from dataclasses import dataclass
 import frappe
 import redis
 
-from confidentiality_app import clients, consents
-from confidentiality_app.policy import Agreement, Grant
+from confidentiality_app.decision import clients, consents, epoch
+from confidentiality_app.rules.policy import Agreement, Grant
 
 CACHE_TTL = 300
-_EPOCH = "confidentiality_app:epoch"
 _FACTS = "confidentiality_app:facts:{0}:{1}"
 
 
@@ -116,19 +115,15 @@ def _load_fresh(parties) -> dict[tuple[str, str], Facts]:
 	"""Load on a read view newer than the epoch just read: the log's own connection, which
 	reads READ COMMITTED (every statement sees what is committed when it runs; see the
 	module docstring)."""
-	from confidentiality_app import audit
+	from confidentiality_app.log import audit
 
-	fresh = audit._connection()
+	fresh = audit.connection()
 	saved = frappe.local.db
 	frappe.local.db = fresh
 	try:
 		return {p: load(p) for p in parties}
 	finally:
 		frappe.local.db = saved
-
-
-def _dirty() -> bool:
-	return bool(getattr(frappe.local, "confidentiality_bump_queued", False))
 
 
 def facts_of(parties, use_cache: bool = True) -> dict[tuple[str, str], Facts]:
@@ -141,16 +136,18 @@ def facts_of(parties, use_cache: bool = True) -> dict[tuple[str, str], Facts]:
 	if wanted:
 		# one round trip, also when it is not used (below): a decision never depends on
 		# whether the cache is up, and a dead cache blocks (fail closed)
-		values = redis.Redis.mget(frappe.cache, [frappe.cache.make_key(_EPOCH), *(_key(p) for p in wanted)])
-	if wanted and _dirty():
+		values = redis.Redis.mget(
+			frappe.cache, [frappe.cache.make_key(epoch.KEY), *(_key(p) for p in wanted)]
+		)
+	if wanted and epoch.dirty():
 		# this transaction changed facts: its own view, kept to itself (see the docstring)
 		for party in wanted:
 			memo[party] = load(party)
 	elif wanted:
-		epoch = int(values[0] or 0)
+		current = int(values[0] or 0)
 		missing = []
 		for party, raw in zip(wanted, values[1:], strict=True):
-			found = _decode(raw, epoch) if raw is not None else None
+			found = _decode(raw, current) if raw is not None else None
 			if found is None:
 				missing.append(party)
 			else:
@@ -160,49 +157,9 @@ def facts_of(parties, use_cache: bool = True) -> dict[tuple[str, str], Facts]:
 			pipe = redis.Redis.pipeline(frappe.cache, transaction=False)
 			for party in missing:
 				memo[party] = loaded[party]
-				pipe.set(_key(party), _encode(memo[party], epoch), ex=CACHE_TTL)
+				pipe.set(_key(party), _encode(memo[party], current), ex=CACHE_TTL)
 			pipe.execute()
 	return {p: memo[p] for p in parties}
-
-
-def bump(*args, **kwargs) -> bool:
-	"""Something that can change a client's facts happened: make every cached entry stale,
-	now and again when the transaction commits. False (and an Error Log) when Redis is
-	down: entries then expire within CACHE_TTL."""
-	frappe.local.confidentiality_facts = {}
-	ok = _incr()
-	if getattr(frappe.local, "db", None) is not None and not getattr(
-		frappe.local, "confidentiality_bump_queued", False
-	):
-		frappe.local.confidentiality_bump_queued = True
-		frappe.db.after_commit.add(_bump_after_commit)
-		frappe.db.after_rollback.add(_forget_queued)
-	return ok
-
-
-def _incr() -> bool:
-	try:
-		redis.Redis.incr(frappe.cache, frappe.cache.make_key(_EPOCH))
-		return True
-	except redis.exceptions.RedisError:
-		frappe.log_error(title="Confidentiality: decision cache invalidation failed")
-		return False
-
-
-def _bump_after_commit():
-	frappe.local.confidentiality_bump_queued = False
-	frappe.local.confidentiality_facts = {}
-	_incr()
-
-
-def _forget_queued():
-	"""Rollback: other workers may have cached entries under the in-transaction bump while
-	this transaction's change was visible to nobody; they are still right, but bump again
-	so that nothing loaded in between survives (cheap, and rollbacks of such changes are
-	rare)."""
-	frappe.local.confidentiality_bump_queued = False
-	frappe.local.confidentiality_facts = {}
-	_incr()
 
 
 def changed_record(doc, method=None):
@@ -215,4 +172,4 @@ def changed_record(doc, method=None):
 			return
 	except Exception:
 		return
-	bump()
+	epoch.bump()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 
-from confidentiality_app.policy import normalise
+from confidentiality_app.rules.policy import normalise
 
 MAX_IDENTITY = 50
 # an email address in free text (mail bodies, web pages)

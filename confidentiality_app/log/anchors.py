@@ -28,8 +28,9 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from confidentiality_app import audit, chain, keys
-from confidentiality_app.permissions import OFFICER, OMBUDSMAN
+from confidentiality_app.log import audit, keys
+from confidentiality_app.rules import chain
+from confidentiality_app.rules.roles import OFFICER, OMBUDSMAN
 
 WITNESS_ATTEMPTS = 3
 WITNESS_TIMEOUT = 10
@@ -43,7 +44,7 @@ def anchor_file() -> str:
 
 def head() -> chain.Anchor:
 	"""The signed head of the chain as it stands now (sealed first)."""
-	db = audit._connection()
+	db = audit.connection()
 	audit.seal(db)
 	row = db.sql(
 		f"SELECT sequence, entry_hash, key_id FROM `tab{audit.LOG_DOCTYPE}` ORDER BY sequence DESC LIMIT 1"

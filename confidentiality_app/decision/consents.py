@@ -1,6 +1,6 @@
 """Load the grants (consents) recorded for a client from the database.
 
-Decisions read them through `confidentiality_app.facts`, which caches a client's grants,
+Decisions read them through `confidentiality_app.decision.facts`, which caches a client's grants,
 identity and addresses together and is invalidated by `invalidate` (a site-wide epoch).
 """
 
@@ -11,13 +11,14 @@ from datetime import date, datetime
 import frappe
 from frappe.utils import get_datetime, getdate
 
-from confidentiality_app.policy import WRITTEN_CONSENT, Agreement, Grant, normalise
+from confidentiality_app.decision import epoch
+from confidentiality_app.rules.policy import WRITTEN_CONSENT, Agreement, Grant, normalise
 
 
 def grants_for(parties, use_cache: bool = False) -> tuple[Grant, ...]:
 	"""Every grant recorded on any of `parties`, from the database, in three queries
 	whatever the number of parties and consents (`use_cache` is kept for callers of the
-	foundation: caching lives in confidentiality_app.facts)."""
+	foundation: caching lives in confidentiality_app.decision.facts)."""
 	return tuple(_load(parties))
 
 
@@ -47,9 +48,7 @@ def parties_with_purpose(purpose: str) -> list[tuple[str, str]]:
 def invalidate(party=None) -> bool:
 	"""A consent (or who a client is) changed: cached decisions facts are stale. False
 	(and an Error Log) when Redis is down: they then expire within facts.CACHE_TTL."""
-	from confidentiality_app import facts
-
-	return facts.bump()
+	return epoch.bump()
 
 
 def load_grants(party) -> list[Grant]:

@@ -30,8 +30,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients, consents, gate
-from confidentiality_app.permissions import can_act_for_office
+from confidentiality_app.decision import clients, consents, gate
+from confidentiality_app.decision.permissions import can_act_for_office
+from confidentiality_app.log import audit
 
 CHANNEL = "Identity"
 _GUARDED = "confidentiality_identity_checked"
@@ -180,13 +181,19 @@ def after_edit(doc, method=None):
 		guard_edit(doc, "validate")  # a path that skipped validate: decide now
 	_log(doc, change, "", "Recorded", _describe(change), at_once=False)
 	consents.invalidate((doc.doctype, doc.name))
-	from confidentiality_app.channels.share import recheck_records
-
-	recheck_records(
+	records_moved(
 		_affected_records(doc),
 		_("{0} {1}: who it is about changed.").format(_(doc.doctype), doc.name),
 		channel="Identity Change",
 	)
+
+
+def records_moved(records: dict[str, set[str] | None], reason: str, channel: str) -> None:
+	"""Who these records are about changed (an identity edit, a merge): every channel
+	re-decides what it holds open for them (hooks.py `confidentiality_records_moved`: the
+	shares and public links are decided again). The decision point names no channel."""
+	for method in frappe.get_hooks("confidentiality_records_moved"):
+		frappe.get_attr(method)(records, reason, channel=channel)
 
 
 def _affected_records(doc) -> dict[str, set[str] | None]:
@@ -386,10 +393,8 @@ def after_rename(doc, method=None, old=None, new=None, merge=False):
 		)
 	)
 	if merge:
-		from confidentiality_app.channels.share import recheck_records
-
 		doc = frappe.get_doc(doctype, new)
-		recheck_records(
+		records_moved(
 			_affected_records(doc),
 			_("{0} {1} was merged into {2}.").format(_(doctype), old, new),
 			channel="Merge",

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 
-from confidentiality_app import audit, clients, consents, facts, policy
+from confidentiality_app.decision import clients, consents, epoch, facts, uses
+from confidentiality_app.decision.explain import explain
+from confidentiality_app.log import audit
+from confidentiality_app.rules import policy
 
 
 class ConfidentialityBlocked(frappe.PermissionError):
@@ -246,13 +249,9 @@ def use_disclosures(decisions: dict) -> dict:
 	names = sorted({n for d in decisions.values() if d.allowed for n in d.counted_disclosures})
 	if not names:
 		return decisions
-	from confidentiality_app import disclosures
-
 	failed = {}
 	for name in names:
-		used = disclosures.use(
-			policy.Decision(True, policy.GRANTED, basis=(name,), counted_disclosures=(name,))
-		)
+		used = uses.use(policy.Decision(True, policy.GRANTED, basis=(name,), counted_disclosures=(name,)))
 		if not used.allowed:
 			failed[name] = used
 	if not failed:
@@ -286,13 +285,13 @@ def covered_parties(purpose: str) -> set[tuple[str, str]]:
 	until the epoch moves or the entry expires. Not cached by a transaction that changed
 	facts itself."""
 	key = f"confidentiality_app:covered:{purpose}"
-	cached, epoch = _epoch_cached(key)
+	cached, current = _epoch_cached(key)
 	if cached is not None:
 		return {tuple(p) for p in cached}
 	covered: set[tuple[str, str]] = set()
 	for party in consents.parties_with_purpose(purpose):
 		covered.update(clients.covered_by(party))
-	_epoch_store(key, sorted(covered), epoch, COVERED_TTL)
+	_epoch_store(key, sorted(covered), current, COVERED_TTL)
 	return covered
 
 
@@ -307,7 +306,7 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 	try:
 		cacheable = _allowed_cacheable(doctype)
 		if cacheable:
-			cached, epoch = _epoch_cached(f"confidentiality_app:allowed:{purpose}:{doctype}")
+			cached, current = _epoch_cached(f"confidentiality_app:allowed:{purpose}:{doctype}")
 			if cached is not None:
 				return set(cached)
 		parties = covered_parties(purpose)
@@ -335,7 +334,7 @@ def allowed_rows(doctype: str, purpose: str) -> set[str]:
 		if cacheable:
 			# its decisions came from the clients' facts, themselves loaded fresh for the epoch
 			_epoch_store(
-				f"confidentiality_app:allowed:{purpose}:{doctype}", sorted(allowed), epoch, ALLOWED_TTL
+				f"confidentiality_app:allowed:{purpose}:{doctype}", sorted(allowed), current, ALLOWED_TTL
 			)
 		return allowed
 	except Exception:
@@ -364,34 +363,34 @@ def _epoch_cached(key: str):
 
 	import redis
 
-	if facts._dirty():
+	if epoch.dirty():
 		return None, None
 	try:
-		epoch, raw = redis.Redis.mget(
-			frappe.cache, [frappe.cache.make_key(facts._EPOCH), frappe.cache.make_key(key)]
+		current, raw = redis.Redis.mget(
+			frappe.cache, [frappe.cache.make_key(epoch.KEY), frappe.cache.make_key(key)]
 		)
 	except redis.exceptions.RedisError:
 		return None, None
-	epoch = int(epoch or 0)
+	current = int(current or 0)
 	if raw is not None:
 		cached = json.loads(raw)
-		if cached.get("epoch") == epoch:
-			return cached["value"], epoch
-	return None, epoch
+		if cached.get("epoch") == current:
+			return cached["value"], current
+	return None, current
 
 
-def _epoch_store(key: str, value, epoch: int | None, ttl: int) -> None:
+def _epoch_store(key: str, value, current: int | None, ttl: int) -> None:
 	"""Store `value` under the epoch read *before* it was computed: a change in between
 	leaves it under a stale epoch, never used."""
 	import json
 
 	import redis
 
-	if epoch is None or facts._dirty():
+	if current is None or epoch.dirty():
 		return
 	try:
 		redis.Redis.set(
-			frappe.cache, frappe.cache.make_key(key), json.dumps({"epoch": epoch, "value": value}), ex=ttl
+			frappe.cache, frappe.cache.make_key(key), json.dumps({"epoch": current, "value": value}), ex=ttl
 		)
 	except redis.exceptions.RedisError:
 		pass
@@ -474,9 +473,7 @@ def check(
 	if decision.counted_disclosures and log and log_allowed:
 		# each release under a disclosure of limited uses uses one, counted at once on the
 		# log's connection (the last use cannot be taken twice by two requests at once)
-		from confidentiality_app import disclosures
-
-		decision = disclosures.use(decision)
+		decision = uses.use(decision)
 	outcome = policy.apply_mode(decision, mode())
 	message = explain(decision, doctype, name, purpose, action or purpose)
 	verdict = Verdict(decision, outcome, parties, message)
@@ -600,100 +597,3 @@ def enforce(doctype: str, name: str, purpose: str, **kwargs) -> Verdict:
 	if not verdict.proceed:
 		frappe.throw(verdict.message, ConfidentialityBlocked, title=_("Refused by confidentiality rules"))
 	return verdict
-
-
-def explain(decision: policy.Decision, doctype: str, name: str, purpose: str, action: str) -> str:
-	"""A translated sentence for a decision."""
-	what = _("{0} of {1} {2}").format(_(action), _(doctype), name)
-	if not decision.allowed and decision.recipient and decision.recipient != policy.EVERYONE:
-		what = _("{0} of {1} {2} to {3}").format(_(action), _(doctype), name, decision.recipient)
-	if decision.allowed:
-		if decision.code == policy.NOT_PROTECTED:
-			return _("{0} is allowed: the record names no protected client.").format(what)
-		if decision.code == policy.TO_CLIENT:
-			return _("{0} is allowed: it goes to the client themself.").format(what)
-		if decision.code == policy.NO_NEW_ACCESS:
-			return _(
-				"{0} is allowed: the recipient can already read it through their own roles, so nothing new is released."
-			).format(what)
-		if decision.clause:
-			return _("{0} is allowed by {1} ({2}).").format(
-				what, ", ".join(decision.basis), clause_text(decision.clause)
-			)
-		return _("{0} is allowed by {1}.").format(what, ", ".join(decision.basis))
-
-	client = clients.title_of(decision.client) if decision.client else ""
-	client_label = _("{0} {1}").format(_(decision.client[0]), client) if decision.client else ""
-	how = _(
-		"Record the client's written consent first: use Record Consent on {0}, or create a Client Consent."
-	).format(client_label or _("the client record"))
-	code = decision.code
-	upholds = " " + _("Upheld: {0}.").format(clause_text(decision.clause)) if decision.clause else ""
-	if code == policy.UNDER_REVIEW:
-		return _(
-			"{0} is held for review: sanction {1} puts the egress of {2} under review, so what they release waits for a Confidentiality Officer."
-		).format(what, decision.detail, frappe.session.user)
-	if code == policy.UNKNOWN_CLIENT:
-		return (
-			_(
-				"{0} is refused: it names no client (its client field is empty), so no consent can cover it. Set the client on the record first."
-			).format(what)
-			+ upholds
-		)
-	if code == policy.NO_CONSENT:
-		reason = _("client {0} has no consent for purpose {1}.").format(client_label, _(purpose))
-	elif code == policy.PURPOSE_MISSING:
-		reason = _("the consents of client {0} ({1}) do not include purpose {2}.").format(
-			client_label, decision.detail, _(purpose)
-		)
-	elif code == policy.RECIPIENT_NOT_NAMED:
-		reason = _(
-			"the consent of client {0} for purpose {1} ({2}) does not name {3} as a recipient."
-		).format(client_label, _(purpose), decision.detail, decision.recipient)
-	elif code == policy.WITHDRAWN:
-		reason = _("client {0} withdrew consent for purpose {1} ({2}).").format(
-			client_label, _(purpose), decision.detail
-		)
-	elif code == policy.EXPIRED:
-		reason = _("the consent of client {0} for purpose {1} has expired ({2}).").format(
-			client_label, _(purpose), decision.detail
-		)
-	elif code == policy.NOT_YET_VALID:
-		reason = _("the consent of client {0} for purpose {1} is not valid yet ({2}).").format(
-			client_label, _(purpose), decision.detail
-		)
-	elif code == policy.SUPERSEDED:
-		reason = _(
-			"the consent of client {0} ({1}) was given on a consent form version that now requires re-consent."
-		).format(client_label, decision.detail)
-	elif code == policy.NOT_ACTIVE:
-		reason = _("the consent or disclosure of client {0} ({1}) is not in force.").format(
-			client_label, decision.detail
-		)
-	elif code == policy.OUT_OF_SCOPE:
-		reason = _("the disclosure for client {0} ({1}) does not name this record.").format(
-			client_label, decision.detail
-		)
-		how = _("A disclosure covers only the records it names; request a new disclosure for this one.")
-	elif code == policy.USED_UP:
-		reason = _("the disclosure for client {0} ({1}) has been used as many times as it allows.").format(
-			client_label, decision.detail
-		)
-		how = _("Request a new disclosure.")
-	elif code == policy.BEYOND_AGREEMENT:
-		reason = _(
-			"it goes beyond the level of confidentiality agreed with client {0} at the start ({1})."
-		).format(client_label, decision.detail)
-		how = _(
-			"No consent can go beyond the Confidentiality Agreement; only a new written agreement with the client can widen it."
-		)
-	else:
-		return _(
-			"{0} is refused: the confidentiality decision could not be made ({1}), so the action is blocked until it can. Ask your administrator to check Confidentiality Settings, Redis and the database."
-		).format(what, decision.detail)
-	return _("{0} is refused: {1} {2}").format(what, reason, how) + upholds
-
-
-def clause_text(clause: str) -> str:
-	"""The Code clause(s) of a decision, translated ("a; b")."""
-	return "; ".join(_(part) for part in clause.split("; ") if part)

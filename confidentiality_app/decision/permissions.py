@@ -2,10 +2,9 @@
 
 import frappe
 
-OFFICER = "Confidentiality Officer"
-PRACTITIONER = "Practitioner"
-OMBUDSMAN = "Ombudsman Officer"
-ROLES = (OFFICER, PRACTITIONER, OMBUDSMAN)
+from confidentiality_app.rules.roles import OFFICER, OMBUDSMAN, PRACTITIONER, ROLES
+
+__all__ = ["OFFICER", "OMBUDSMAN", "PRACTITIONER", "ROLES", "can_act_for_office", "can_read_without_share"]
 
 
 def can_act_for_office(user: str | None = None) -> bool:
