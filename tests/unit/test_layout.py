@@ -150,7 +150,8 @@ def layer_violations(edges: dict[str, set[str]]) -> list[str]:
 
 def test_no_import_cycle():
 	edges, _ = graph()
-	assert cycles(edges) == []
+	found = cycles(edges)
+	assert found == [], "import circles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def test_pure_modules_import_no_framework():
@@ -161,12 +162,13 @@ def test_pure_modules_import_no_framework():
 			continue
 		bad += [f"{module} imports {name}" for name in sorted(others[module] & set(FRAMEWORK))]
 		bad += [f"{module} imports {target}" for target in sorted(edges[module]) if layer(target) != 0]
-	assert bad == []
+	assert bad == [], "pure modules import:\n" + "\n".join(bad)
 
 
 def test_dependencies_one_way():
 	edges, _ = graph()
-	assert layer_violations(edges) == []
+	found = layer_violations(edges)
+	assert found == [], "imports against the layers:\n" + "\n".join(found)
 
 
 def test_every_package_says_what_it_owns():
