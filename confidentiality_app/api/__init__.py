@@ -1,5 +1,6 @@
 """Public API (whitelisted, permission-checked), by concern. Used by the desk, other apps and
-tests; every name stays importable as `confidentiality_app.api.<name>`."""
+tests; every name stays importable as `confidentiality_app.api.<name>`. Wiring: it may import
+any layer (rules, log, decision, disclosures, ombudsman, channels); no layer imports it."""
 
 from confidentiality_app.api.consent import check, client_consents, record_consent, withdraw_consent
 from confidentiality_app.api.disclosure import (

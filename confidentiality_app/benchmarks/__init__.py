@@ -1,5 +1,7 @@
 """Benchmarks: ratios (enforcement on vs off, same run) and latency percentiles. Never
-timed in tests. Run them on a test site: the log entries they write are kept."""
+timed in tests. Run them on a test site: the log entries they write are kept. Code that only
+a benchmark needs lives here (the foundation's locked append, in `log_append`); the records
+they make come from the tests' factories (`tests.fixtures`)."""
 
 import statistics
 from contextlib import contextmanager

@@ -19,7 +19,7 @@ import frappe
 
 from confidentiality_app.decision import epoch, gate
 from confidentiality_app.rules import policy
-from confidentiality_app.tests.utils import consent, make_lead
+from confidentiality_app.tests.fixtures import consent, make_lead
 
 
 def _percentiles(times):

@@ -15,7 +15,7 @@ import frappe
 from frappe.utils import random_string
 
 from confidentiality_app.benchmarks import ratio, set_protected, summary
-from confidentiality_app.tests.utils import make_lead
+from confidentiality_app.tests.fixtures import make_lead
 
 
 def _time_saves(leads, change):

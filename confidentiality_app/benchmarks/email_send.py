@@ -26,7 +26,7 @@ from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_s
 from confidentiality_app.decision import epoch
 from confidentiality_app.log import audit
 from confidentiality_app.tests import mail
-from confidentiality_app.tests.utils import consent, make_lead
+from confidentiality_app.tests.fixtures import consent, make_lead
 
 RECIPIENT = "bench-recipient@elsewhere.example"
 

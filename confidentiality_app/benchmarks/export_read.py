@@ -25,8 +25,7 @@ import frappe
 from frappe.utils import random_string
 
 from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import QueryCount, bulk_leads, consent, make_lead, make_user
+from confidentiality_app.tests.fixtures import LiveSite, QueryCount, bulk_leads, consent, make_lead, make_user
 
 
 def _export(tag: str, on: bool) -> bytes:

@@ -20,8 +20,7 @@ import frappe
 
 from confidentiality_app.benchmarks import delete_consents, delete_leads, gate_switched, ratio, summary
 from confidentiality_app.decision import epoch
-from confidentiality_app.tests.live import LiveSite
-from confidentiality_app.tests.utils import consent, make_lead
+from confidentiality_app.tests.fixtures import LiveSite, consent, make_lead
 
 
 def run(n: int = 200):

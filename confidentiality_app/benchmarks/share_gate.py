@@ -16,7 +16,7 @@ import frappe
 
 from confidentiality_app.benchmarks import delete_consents, ratio, set_protected, summary
 from confidentiality_app.decision import epoch
-from confidentiality_app.tests.utils import consent, make_lead, make_user
+from confidentiality_app.tests.fixtures import consent, make_lead, make_user
 
 
 def _time_shares(leads, user, profiler=None):

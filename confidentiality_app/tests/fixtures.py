@@ -16,6 +16,7 @@ import frappe
 from frappe.utils import add_days, random_string, today
 from frappe.utils.background_jobs import execute_job, get_queue
 
+from confidentiality_app import api
 from confidentiality_app.channels import webhook as webhook_channel
 from confidentiality_app.decision import clients
 from confidentiality_app.log import audit
@@ -141,34 +142,32 @@ def officer() -> str:
 	return make_user(roles=(OFFICER, "Sales User"))
 
 
-def government_body(email=None) -> str:
+def authority(kind: str, email=None) -> str:
+	"""A Disclosure Authority of `kind` (Government Body or Regulator) with its own address."""
+	prefix, label, domain = {
+		"Government Body": ("gov", "Safeguarding Authority", "authority.example"),
+		"Regulator": ("reg", "Regulator", "regulator.example"),
+	}[kind]
 	return (
 		frappe.get_doc(
 			{
 				"doctype": "Disclosure Authority",
-				"authority_name": f"Safeguarding Authority {random_string(6)}",
-				"authority_type": "Government Body",
-				"email": email or f"gov-{random_string(6).lower()}@authority.example",
+				"authority_name": f"{label} {random_string(6)}",
+				"authority_type": kind,
+				"email": email or f"{prefix}-{random_string(6).lower()}@{domain}",
 			}
 		)
 		.insert()
 		.name
 	)
+
+
+def government_body(email=None) -> str:
+	return authority("Government Body", email)
 
 
 def regulator(email=None) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Disclosure Authority",
-				"authority_name": f"Regulator {random_string(6)}",
-				"authority_type": "Regulator",
-				"email": email or f"reg-{random_string(6).lower()}@regulator.example",
-			}
-		)
-		.insert()
-		.name
-	)
+	return authority("Regulator", email)
 
 
 def authority_email(name) -> str:
@@ -336,7 +335,51 @@ def quotation_for(lead, submit=True):
 	return quotation
 
 
+def request_disclosure(lead, ground: str, user: str, **kw) -> str:
+	"""A Disclosure Request about `lead` filed by `user` through the API (Email by default)."""
+	frappe.set_user(user)
+	try:
+		kw.setdefault("channels", ["Email"])
+		kw.setdefault("description", "Session notes of 3 March")
+		kw.setdefault("purpose", "The client's employer funds the programme")
+		return api.request_disclosure("Lead", lead.name, ground, **kw)
+	finally:
+		frappe.set_user("Administrator")
+
+
+def approve_disclosure(name: str, user: str):
+	"""Approve a Disclosure Request as `user` (a Confidentiality Officer) through the API."""
+	frappe.set_user(user)
+	try:
+		return api.approve_disclosure(name)
+	finally:
+		frappe.set_user("Administrator")
+
+
+def complaint_case(lead, respondents=(), **kw) -> str:
+	"""An Ombudsman Case: the client of `lead` complains about the practitioners named."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Ombudsman Case",
+			"complainant_name": "A. Client",
+			"complainant_email": lead.email_id,
+			"complainant_is_client": 1,
+			"client_type": "Lead",
+			"client": lead.name,
+			"about": "Notes released",
+			"description": "My notes went to my employer.",
+			"respondents": [{"practitioner": p} for p in respondents],
+			**kw,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
 __all__ = [
+	"approve_disclosure",
+	"complaint_case",
+	"request_disclosure",
+	"authority",
 	"quotation_for",
 	"ConfidentialityTestCase",
 	"EmailTestCase",

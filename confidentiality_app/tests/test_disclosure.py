@@ -17,6 +17,7 @@ from confidentiality_app.tests import mail
 from confidentiality_app.tests.fixtures import (
 	OFFICER,
 	EmailTestCase,
+	approve_disclosure,
 	authority_email,
 	call_method,
 	consent,
@@ -31,6 +32,7 @@ from confidentiality_app.tests.fixtures import (
 	pdf_text,
 	queue_of,
 	regulator,
+	request_disclosure,
 	uses,
 )
 
@@ -44,21 +46,10 @@ class DisclosureTestCase(EmailTestCase):
 		frappe.db.commit()
 
 	def request(self, lead, ground, user=None, **kw):
-		frappe.set_user(user or self.requester)
-		try:
-			kw.setdefault("channels", ["Email"])
-			kw.setdefault("description", "Session notes of 3 March")
-			kw.setdefault("purpose", "The client's employer funds the programme")
-			return api.request_disclosure("Lead", lead.name, ground, **kw)
-		finally:
-			frappe.set_user("Administrator")
+		return request_disclosure(lead, ground, user or self.requester, **kw)
 
 	def approve(self, name, user=None):
-		frappe.set_user(user or self.approver)
-		try:
-			return api.approve_disclosure(name)
-		finally:
-			frappe.set_user("Administrator")
+		return approve_disclosure(name, user or self.approver)
 
 	def danger(self, lead, **kw):
 		authority = kw.pop("authority", None) or regulator()

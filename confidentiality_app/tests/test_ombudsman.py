@@ -16,6 +16,7 @@ from confidentiality_app.tests.fixtures import (
 	OMBUDSMAN,
 	EmailTestCase,
 	call_method,
+	complaint_case,
 	consent,
 	forget_rate_limit,
 	live_site,
@@ -160,21 +161,7 @@ class CaseTestCase(EmailTestCase):
 		super().tearDown()
 
 	def case(self, lead, respondents=(), **kw) -> str:
-		doc = frappe.get_doc(
-			{
-				"doctype": "Ombudsman Case",
-				"complainant_name": "A. Client",
-				"complainant_email": lead.email_id,
-				"complainant_is_client": 1,
-				"client_type": "Lead",
-				"client": lead.name,
-				"about": "Notes released",
-				"description": "My notes went to my employer.",
-				"respondents": [{"practitioner": p} for p in respondents],
-				**kw,
-			}
-		).insert(ignore_permissions=True)
-		return doc.name
+		return complaint_case(lead, respondents, **kw)
 
 	def investigate(self, case):
 		self.as_officer()
