@@ -8,8 +8,10 @@ sanction is raised. Who opened or printed a case is logged (a case holds client 
 too).
 
 Modules: `cases` (shared: doctypes, refusal, log entries), `intake`, `stages`, `evidence`,
-`findings` (the determination), `letters`, `referral`, `sanctions`. Imports the decision point, the log and the rules;
-never a channel.
+`findings` (the determination), `letters`, `referral`, `sanctions`. Imports the decision
+point, the log and the rules (a referral is a Disclosure Request document, checked by the
+disclosures domain through its controller; the layers let it import that domain); never a
+channel.
 
 The package's public names are re-exported here (`confidentiality_app.ombudsman.<name>`);
 hooks.py names the modules themselves."""

@@ -27,9 +27,10 @@ the inbox with no reference). Addresses are matched normalised, set-based. Marke
 (reference Newsletter, Email Campaign, Email Group) needs purpose Marketing even to the
 client themself; each recipient is decided on their own records.
 
-Modules: `subject` (what a mail is about), `decision` (every recipient decided), `queue` (queue time), `send` (send time),
-`held` (holding a mail) and `recheck` (pending mail when a consent is lost; release and discard), `rules` (standing rules), `notifications` (site notifications,
-follow digests, Slack).
+Modules: `subject` (what a mail is about), `decision` (every recipient decided), `queue`
+(queue time), `send` (send time), `held` (holding a mail), `recheck` (pending mail when a
+consent is lost; release and discard), `rules` (standing rules), `notifications` (site
+notifications, follow digests, Slack).
 
 The package's public names are re-exported here (`confidentiality_app.channels.email.<name>`);
 hooks.py names the modules themselves."""
