@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2] / APP
 LAYERS = {"rules": 0, "log": 1, "decision": 2, "disclosures": 3, "ombudsman": 3.5, "channels": 4}
 TOP = 5
 PURE = ("rules",)
+# runs on a machine without a bench: imports only the pure rules
+STANDALONE = (f"{APP}.logverify",)
 # third-party packages a pure module may not import
 FRAMEWORK = ("frappe", "erpnext", "redis", "pymysql", "rq")
 
@@ -163,6 +165,14 @@ def test_pure_modules_import_no_framework():
 		bad += [f"{module} imports {name}" for name in sorted(others[module] & set(FRAMEWORK))]
 		bad += [f"{module} imports {target}" for target in sorted(edges[module]) if layer(target) != 0]
 	assert bad == [], "pure modules import:\n" + "\n".join(bad)
+
+
+def test_the_standalone_verifier_imports_only_the_pure_rules():
+	edges, others = graph()
+	for module in STANDALONE:
+		assert module in edges, module
+		assert sorted(others[module] & set(FRAMEWORK)) == []
+		assert [t for t in sorted(edges[module]) if layer(t) != 0] == []
 
 
 def test_dependencies_one_way():

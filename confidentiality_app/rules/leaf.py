@@ -1,0 +1,83 @@
+"""What a leaf of the log's Merkle tree holds: the entry in a canonical encoding in which no
+value that can identify a person is in the clear. Pure Python, no frappe.
+
+Each personal field (who acted, the record and client named, the recipient, and the free text
+of reason, basis and context) enters the leaf as a commitment, SHA-256 over a domain tag, the
+field's name, a random salt of its own and the value. The values and salts are kept outside
+the leaf: deleting them (a client's erasure) leaves the leaf, its hash and every proof valid,
+and revealing one field (value and salt) lets a third party check it against the leaf without
+learning any other field (each field has its own salt: one revealed salt opens nothing else).
+The other fields (sequence, time, action, channel, decision, outcome, mode, the doctypes)
+describe what happened, not to whom, and stay in the clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+VERSION = "confidentiality-log-leaf/1"
+CLEAR = (
+	"sequence",
+	"timestamp",
+	"action",
+	"channel",
+	"decision",
+	"outcome",
+	"mode",
+	"reference_doctype",
+	"client_doctype",
+)
+PERSONAL = ("user", "reference_name", "client_name", "recipient", "reason", "basis", "context")
+SALT_BYTES = 16
+_TAG = b"confidentiality-log/commitment\x00"
+
+
+def text(value) -> str:
+	"""A field's value as the leaf sees it (as `rules.chain` does: the database's text)."""
+	if value is None:
+		return ""
+	if isinstance(value, datetime):
+		return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+	return str(value)
+
+
+def new_salts() -> dict[str, str]:
+	return {field: secrets.token_hex(SALT_BYTES) for field in PERSONAL}
+
+
+def commitment(field: str, salt: str, value) -> str:
+	if field not in PERSONAL:
+		raise ValueError(f"{field} is not a personal field")
+	data = _TAG + field.encode() + b"\x00" + bytes.fromhex(salt) + text(value).encode("utf-8")
+	return hashlib.sha256(data).hexdigest()
+
+
+def leaf_fields(entry: Mapping, salts: Mapping[str, str]) -> dict:
+	"""The leaf's content: clear fields as text (the sequence a number), personal fields as
+	commitments."""
+	content: dict = {"v": VERSION}
+	for field in CLEAR:
+		value = entry.get(field)
+		content[field] = value if field == "sequence" else text(value)
+	if not isinstance(content["sequence"], int) or isinstance(content["sequence"], bool):
+		raise ValueError("an entry's sequence is an integer")
+	for field in PERSONAL:
+		content[field] = commitment(field, salts[field], entry.get(field))
+	return content
+
+
+def encode(fields: Mapping) -> bytes:
+	"""The leaf data: canonical JSON (sorted keys, no spaces, UTF-8)."""
+	return json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def opens(fields: Mapping, field: str, value, salt: str) -> bool:
+	"""Does (value, salt) open the leaf's commitment for `field`?"""
+	try:
+		return field in PERSONAL and commitment(field, salt, value) == fields.get(field)
+	except (ValueError, TypeError):
+		return False
