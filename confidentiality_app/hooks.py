@@ -204,6 +204,8 @@ confidentiality_records_moved = ["confidentiality_app.channels.share.recheck_rec
 # The log: entries are written on their own DB connection (confidentiality_app.log.audit);
 # release it when the request or job ends.
 # ---------------------------------------------------------------------------
+# this app's endpoints answer errors with their message, never a traceback
+before_request = ["confidentiality_app.api.errors.before_request"]
 after_request = [
 	# one log entry per integration request that read protected records, with its counts;
 	# a whole protected record in an integration's response is decided on the response

@@ -28,7 +28,7 @@ from pathlib import Path
 from confidentiality_app.rules import leaf as leaves
 from confidentiality_app.rules import merkle, note
 
-FORMAT = "confidentiality-log-pack/1"
+FORMAT = leaves.PACK_FORMAT
 
 
 class PackError(ValueError):
@@ -98,6 +98,11 @@ def verify_pack(pack: dict, verifiers: list[note.Verifier]) -> tuple[list[str], 
 			proof = _hashes(previous.get("consistency", []), "previous.consistency")
 			if earlier.origin != checkpoint.origin:
 				failed.append("earlier checkpoint: another log's")
+			elif earlier.size == checkpoint.size and earlier.root != checkpoint.root:
+				failed.append(
+					f"split view: two checkpoints of {checkpoint.size} entries with different roots, both signed: "
+					"the log was shown with two histories"
+				)
 			elif merkle.verify_consistency(
 				earlier.size, checkpoint.size, earlier.root, checkpoint.root, proof
 			):

@@ -10,7 +10,20 @@ from confidentiality_app.api.disclosure import (
 	request_disclosure,
 )
 from confidentiality_app.api.email import discard_held_email, release_held_email
-from confidentiality_app.api.log import publish_log_anchor, seal_log, verify_log
+from confidentiality_app.api.log import (
+	log_checkpoint,
+	log_consistency_proof,
+	log_export_pack,
+	log_inclusion_proof,
+	log_public_keys,
+	log_redact_client,
+	log_reveal,
+	log_verification,
+	publish_log_anchor,
+	seal_log,
+	start_log_verification,
+	verify_log,
+)
 from confidentiality_app.api.ombudsman import (
 	determine,
 	evidence_pack,
@@ -31,6 +44,14 @@ __all__ = [
 	"discard_held_email",
 	"evidence_pack",
 	"file_complaint",
+	"log_checkpoint",
+	"log_consistency_proof",
+	"log_export_pack",
+	"log_inclusion_proof",
+	"log_public_keys",
+	"log_redact_client",
+	"log_reveal",
+	"log_verification",
 	"move_case",
 	"publish_log_anchor",
 	"record_consent",
@@ -41,6 +62,7 @@ __all__ = [
 	"seal_log",
 	"send_referral",
 	"send_withdrawal_notice",
+	"start_log_verification",
 	"verify_log",
 	"withdraw_consent",
 ]

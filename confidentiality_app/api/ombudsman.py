@@ -58,10 +58,11 @@ def _case(case):
 
 @frappe.whitelist()
 def evidence_pack(case):
-	"""The log entries, consents and disclosures the case rests on."""
+	"""The log entries, consents and disclosures the case rests on, and "verifiable": the
+	entries as a pack with proofs (confidentiality_app.logverify)."""
 	doc = _case(case)
 	doc.check_permission("write")
-	return ombudsman.evidence_pack(doc)
+	return ombudsman.evidence_pack(doc, proofs=True)
 
 
 @frappe.whitelist(methods=["POST"])

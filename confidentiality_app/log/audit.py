@@ -33,7 +33,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
+from confidentiality_app.log import tree
 from confidentiality_app.rules import chain
+from confidentiality_app.rules import leaf as leaves
 
 LOG_DOCTYPE = "Confidentiality Log"
 QUEUE_DOCTYPE = "Confidentiality Log Queue"
@@ -354,10 +356,22 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 			)
 			sequence = head[0][0] if head else 0
 			previous = head[0][1] if head else chain.GENESIS
-			rows = []
+			if not tree.complete(db, sequence):
+				# entries sealed before the tree existed (the migration's patch does this first)
+				db.rollback()
+				tree.backfill(db)
+				continue
+			size = sequence
+			rows, leaf_hashes = [], []
 			for queued in batch:
 				sequence += 1
 				row = {"sequence": sequence, **{f: queued[f] for f in CONTENT_FIELDS}, "key_id": key_id}
+				# v3: personal values enter the leaf as salted commitments; the keyed hash
+				# covers the leaf hash (rules.chain), so a redaction breaks neither
+				row["salt_seed"] = leaves.new_seed()
+				row["leaf_hash"] = leaves.leaf_hash_hex(row, leaves.derive_salts(row["salt_seed"]))
+				row["chain_version"] = chain.V3
+				leaf_hashes.append(bytes.fromhex(row["leaf_hash"]))
 				row["previous_hash"] = previous
 				row["entry_hash"] = chain.entry_hash(row, previous, key)
 				previous = row["entry_hash"]
@@ -380,6 +394,7 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 				+ ", ".join([placeholders] * len(rows)),
 				tuple(value for row in rows for value in (row[f] for f in fields)),
 			)
+			tree.append(db, size, leaf_hashes)
 			# one DELETE per row, by primary key: a DELETE ... IN (...) may scan the table and
 			# wait on the rows other transactions are still inserting
 			db._cursor.executemany(

@@ -17,6 +17,13 @@ what catches that. Someone who can only write the database (SQL access, a System
 whose server scripts can write) cannot forge an entry.
 
 Rotation adds a key and makes it current; older keys stay, so older entries still verify.
+
+The same file holds the Ed25519 keys that sign the log's checkpoints (C2SP signed notes,
+`rules.note`), under `"signing": {"origin": "<log origin>", "current": "<id>", "keys": {"<id>":
+{"seed": "<base64>", "created": "<time>"}}}`. Their public halves are served by the site
+(`public_keys`); rotating keeps the old ones, so checkpoints signed before still verify. The
+origin (the log's name in every checkpoint) is fixed when the first signing key is made, so
+a change of host name never makes a second log.
 """
 
 from __future__ import annotations
@@ -142,9 +149,113 @@ def ensure() -> str:
 			print(message)
 			return ""
 	try:
-		return current()[0]
+		key_id = current()[0]
 	except KeyUnavailable:
-		return rotate()
+		key_id = rotate()
+	ensure_signing()
+	return key_id
+
+
+# --------------------------------------------------------------------------- signing keys
+
+
+def _signing() -> tuple[str, dict]:
+	path = frappe.local.conf.get("confidentiality_log_key_file")
+	if not path or not os.path.exists(_full(path)):
+		raise KeyUnavailable(
+			_("No key file for the Confidentiality Log: run bench --site SITE migrate (it creates one).")
+		)
+	return _full(path), _from_file(path)
+
+
+def origin() -> str:
+	"""The log's origin line (the first line of every checkpoint)."""
+	_path, data = _signing()
+	signing = data.get("signing") or {}
+	if not signing.get("origin"):
+		raise KeyUnavailable(
+			_("The Confidentiality Log has no signing key yet: run bench --site SITE migrate.")
+		)
+	return signing["origin"]
+
+
+def default_origin() -> str:
+	return f"{frappe.local.site}/confidentiality-log"
+
+
+def signer() -> tuple[str, bytes]:
+	"""(key name, Ed25519 private seed) that signs new checkpoints."""
+	_path, data = _signing()
+	signing = data.get("signing") or {}
+	current = signing.get("current")
+	if not current or current not in (signing.get("keys") or {}):
+		raise KeyUnavailable(
+			_("No key to sign the Confidentiality Log's checkpoints: run bench --site SITE migrate.")
+		)
+	return signing["origin"], base64.b64decode(signing["keys"][current]["seed"])
+
+
+def public_keys() -> list[dict]:
+	"""Every signing key's public half, oldest first: {"key": verifier key text, "key_id",
+	"name", "created", "current"}."""
+	from confidentiality_app.rules import note
+
+	try:
+		_path, data = _signing()
+	except KeyUnavailable:
+		return []
+	signing = data.get("signing") or {}
+	name = signing.get("origin") or ""
+	listed = []
+	for key_id, item in sorted((signing.get("keys") or {}).items(), key=lambda kv: kv[1].get("created", "")):
+		public = note.public_bytes(base64.b64decode(item["seed"]))
+		listed.append(
+			{
+				"key": note.verifier_key(name, public),
+				"key_id": note.key_id(name, public).hex(),
+				"name": name,
+				"created": item.get("created", ""),
+				"current": key_id == signing.get("current"),
+			}
+		)
+	return listed
+
+
+def verifiers() -> list:
+	from confidentiality_app.rules import note
+
+	return [note.parse_verifier_key(k["key"]) for k in public_keys()]
+
+
+def rotate_signing() -> str:
+	"""Make a new Ed25519 signing key current (older ones kept, so their checkpoints verify).
+	Returns the new key's verifier key."""
+	from cryptography.hazmat.primitives import serialization
+	from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+	from confidentiality_app.rules import note
+
+	full, data = _signing()
+	signing = data.setdefault("signing", {})
+	signing.setdefault("origin", default_origin())
+	seed = Ed25519PrivateKey.generate().private_bytes(
+		serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+	)
+	key_id = f"s{frappe.utils.now_datetime().strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(2)}"
+	signing.setdefault("keys", {})[key_id] = {
+		"seed": base64.b64encode(seed).decode(),
+		"created": str(frappe.utils.now_datetime()),
+	}
+	signing["current"] = key_id
+	_write(full, data)
+	return note.verifier_key(signing["origin"], note.public_bytes(seed))
+
+
+def ensure_signing() -> None:
+	try:
+		signer()
+	except KeyUnavailable:
+		rotate_signing()
 
 
 def _full(path: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 
 from confidentiality_app.decision import clients
-from confidentiality_app.log import audit
+from confidentiality_app.log import audit, packs
 
 # --------------------------------------------------------------------------- evidence
 
@@ -22,13 +22,18 @@ def respondent_users(doc) -> list[str]:
 	return [u for u in frappe.get_all("Practitioner", {"name": ["in", practitioners]}, pluck="user") if u]
 
 
-def evidence_pack(doc) -> dict:
+def evidence_pack(doc, proofs: bool = False) -> dict:
 	"""What the case rests on: the log entries that released the client's information (to
 	whom, on which basis), by the respondents when they have accounts, in the period; the
-	client's consents and disclosures. Read on the log's own connection (everything sealed)."""
+	client's consents and disclosures. Read on the log's own connection (everything sealed).
+	With `proofs`, also "verifiable": the same entries as a pack anyone outside can check
+	(`log.packs`: signed checkpoint, inclusion proofs, values revealed)."""
 	people = people_of(doc)
 	if not people:
-		return {"log": [], "consents": [], "disclosures": [], "client": None}
+		empty = {"log": [], "consents": [], "disclosures": [], "client": None}
+		if proofs:
+			empty["verifiable"] = packs.pack([], reveal="all")
+		return empty
 	audit.seal()
 	conditions = [
 		"(client_doctype, client_name) IN ({})".format(", ".join(["(%s, %s)"] * len(people))),
@@ -81,9 +86,14 @@ def evidence_pack(doc) -> dict:
 		)
 		if (r.party_type, r.party) in people
 	]
-	return {
+	result = {
 		"client": [doc.client_type, doc.client],
 		"log": log,
 		"consents": consent_rows,
 		"disclosures": disclosure_rows,
 	}
+	if proofs:
+		names = [row.name for row in log]
+		rows = packs.rows(f"name IN ({', '.join(['%s'] * len(names))})", tuple(names)) if names else []
+		result["verifiable"] = packs.pack(rows, reveal="all")
+	return result

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 VERSION = "confidentiality-log-leaf/1"
+# The evidence pack's format (read by confidentiality_app.logverify, written by log.packs).
+PACK_FORMAT = "confidentiality-log-pack/1"
 CLEAR = (
 	"sequence",
 	"timestamp",
@@ -34,6 +36,7 @@ CLEAR = (
 PERSONAL = ("user", "reference_name", "client_name", "recipient", "reason", "basis", "context")
 SALT_BYTES = 16
 _TAG = b"confidentiality-log/commitment\x00"
+_SALT_TAG = b"confidentiality-log/salt\x00"
 
 
 def text(value) -> str:
@@ -49,6 +52,21 @@ def new_salts() -> dict[str, str]:
 	return {field: secrets.token_hex(SALT_BYTES) for field in PERSONAL}
 
 
+def new_seed() -> str:
+	"""An entry's random salt seed (hex): the log stores one per entry, not one per field."""
+	return secrets.token_hex(SALT_BYTES)
+
+
+def derive_salts(seed: str) -> dict[str, str]:
+	"""Each personal field's salt, derived one-way from the entry's seed: revealing one field's
+	salt reveals neither the seed nor any other field's salt."""
+	raw = bytes.fromhex(seed)
+	return {
+		field: hashlib.sha256(_SALT_TAG + raw + field.encode()).hexdigest()[: SALT_BYTES * 2]
+		for field in PERSONAL
+	}
+
+
 def commitment(field: str, salt: str, value) -> str:
 	if field not in PERSONAL:
 		raise ValueError(f"{field} is not a personal field")
@@ -56,18 +74,30 @@ def commitment(field: str, salt: str, value) -> str:
 	return hashlib.sha256(data).hexdigest()
 
 
-def leaf_fields(entry: Mapping, salts: Mapping[str, str]) -> dict:
+def leaf_fields(entry: Mapping, salts: Mapping[str, str], committed: Mapping[str, str] | None = None) -> dict:
 	"""The leaf's content: clear fields as text (the sequence a number), personal fields as
-	commitments."""
+	commitments. `committed` gives the commitment itself for fields whose value and salt were
+	deleted (a redaction): the leaf is the same as before."""
 	content: dict = {"v": VERSION}
 	for field in CLEAR:
 		value = entry.get(field)
 		content[field] = value if field == "sequence" else text(value)
 	if not isinstance(content["sequence"], int) or isinstance(content["sequence"], bool):
 		raise ValueError("an entry's sequence is an integer")
+	committed = committed or {}
 	for field in PERSONAL:
-		content[field] = commitment(field, salts[field], entry.get(field))
+		if field in committed:
+			content[field] = str(committed[field])
+		else:
+			content[field] = commitment(field, salts[field], entry.get(field))
 	return content
+
+
+def leaf_hash_hex(
+	entry: Mapping, salts: Mapping[str, str], committed: Mapping[str, str] | None = None
+) -> str:
+	"""RFC 9162's leaf hash of the entry (hex): SHA-256(0x00 || canonical leaf)."""
+	return hashlib.sha256(b"\x00" + encode(leaf_fields(entry, salts, committed))).hexdigest()
 
 
 def encode(fields: Mapping) -> bytes:
@@ -81,3 +111,34 @@ def opens(fields: Mapping, field: str, value, salt: str) -> bool:
 		return field in PERSONAL and commitment(field, salt, value) == fields.get(field)
 	except (ValueError, TypeError):
 		return False
+
+
+# ------------------------------------------------------------------ a stored entry's leaf
+# The log stores, beside an entry's values, `salt_seed` (the salts derive from it) or, once some
+# fields are redacted, `salts` (JSON: the remaining fields' salts) and `commitments` (JSON: the
+# redacted fields' commitments, their values and salts deleted).
+
+
+def salts_of(entry: Mapping) -> dict[str, str]:
+	seed = entry.get("salt_seed")
+	if seed:
+		return derive_salts(str(seed))
+	return dict(json.loads(entry.get("salts") or "{}"))
+
+
+def committed_of(entry: Mapping) -> dict[str, str]:
+	return dict(json.loads(entry.get("commitments") or "{}"))
+
+
+def fields_of(entry: Mapping) -> dict:
+	"""The leaf content of a stored entry (ValueError when a field has neither salt nor
+	commitment)."""
+	salts, committed = salts_of(entry), committed_of(entry)
+	missing = [f for f in PERSONAL if f not in committed and f not in salts]
+	if missing:
+		raise ValueError(f"no salt or commitment for {', '.join(missing)}")
+	return leaf_fields(entry, salts, committed)
+
+
+def entry_leaf_hash(entry: Mapping) -> str:
+	return hashlib.sha256(b"\x00" + encode(fields_of(entry))).hexdigest()

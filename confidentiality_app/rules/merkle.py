@@ -181,6 +181,33 @@ def tree(leaf_hashes: Sequence[bytes]) -> dict[Node, bytes]:
 	return append(0, leaf_hashes, from_nodes({}))
 
 
+class Builder:
+	"""The tree grown one leaf at a time in memory, keeping only its right edge (the complete
+	subtrees, at most log2(n) + 1 hashes): the root at any size on the way, for a full
+	verification that streams every leaf once."""
+
+	def __init__(self):
+		self.size = 0
+		self._edge: list[tuple[int, bytes]] = []  # (level, hash), largest first
+
+	def add(self, leaf: bytes) -> None:
+		level, value = 0, leaf
+		while self._edge and self._edge[-1][0] == level:
+			_level, left = self._edge.pop()
+			value = node_hash(left, value)
+			level += 1
+		self._edge.append((level, value))
+		self.size += 1
+
+	def root(self) -> bytes:
+		if not self._edge:
+			return EMPTY_ROOT
+		value = self._edge[-1][1]
+		for _level, left in reversed(self._edge[:-1]):
+			value = node_hash(left, value)
+		return value
+
+
 # ------------------------------------------------------------------ verifying (RFC 9162)
 
 

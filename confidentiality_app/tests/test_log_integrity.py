@@ -4,7 +4,6 @@ database (file, email, a witness server on loopback), the accept/seal split."""
 
 import base64
 import hashlib
-import json
 import os
 import tempfile
 import threading
@@ -16,7 +15,7 @@ import frappe
 from confidentiality_app.decision.gate import ConfidentialityBlocked
 from confidentiality_app.decision.permissions import OFFICER, OMBUDSMAN
 from confidentiality_app.log import anchors, audit, keys, verification
-from confidentiality_app.rules import chain
+from confidentiality_app.rules import chain, merkle, note
 from confidentiality_app.tests.fixtures import (
 	ConfidentialityTestCase,
 	consent,
@@ -176,16 +175,28 @@ class TestAcceptAndSeal(ConfidentialityTestCase):
 		self.assertEqual(audit.pending_count(), 0)
 
 
+WITNESS_NAME = "witness.example/cf-test"
+WITNESS_SEED = bytes(range(32, 64))
+
+
 class WitnessHandler(BaseHTTPRequestHandler):
+	"""A witness as C2SP tlog-witness describes one: takes `add-checkpoint` requests and
+	answers with its cosignature (an Ed25519 signature line on the checkpoint's text)."""
+
 	received: list = []
 	status = 200
 
 	def do_POST(self):
-		body = self.rfile.read(int(self.headers["Content-Length"]))
-		WitnessHandler.received.append((json.loads(body), dict(self.headers)))
+		body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+		WitnessHandler.received.append((body, dict(self.headers)))
 		self.send_response(WitnessHandler.status)
 		self.end_headers()
-		self.wfile.write(b"ok")
+		if WitnessHandler.status == 200:
+			checkpoint = body.split("\n\n", 1)[1]
+			text = checkpoint.split("\n\n", 1)[0] + "\n"
+			self.wfile.write(note.signature_line(WITNESS_NAME, WITNESS_SEED, text.encode()).encode())
+		else:
+			self.wfile.write(b"unavailable")
 
 	def log_message(self, *args):
 		pass
@@ -238,14 +249,25 @@ class TestAnchors(ConfidentialityTestCase):
 	def tearDown(self):
 		frappe.db.set_single_value("Confidentiality Settings", "anchor_file", None)
 		frappe.db.set_single_value("Confidentiality Settings", "witness_url", None)
+		frappe.db.set_single_value("Confidentiality Settings", "witness_key", None)
 		super().tearDown()
 
 	def test_publish_writes_the_file_mails_the_officers_and_posts_to_the_witness(self):
+		frappe.db.set_single_value(
+			"Confidentiality Settings",
+			"witness_key",
+			note.verifier_key(WITNESS_NAME, note.public_bytes(WITNESS_SEED)),
+		)
 		result = anchors.publish(force=True)
 		published = anchors.read(self.file)
 		self.assertEqual(published[-1].sequence, result["sequence"])
 		self.assertEqual(published[-1].sequence, audit.head_sequence())
 		self.assertTrue(published[-1].signature_ok(keys.keys()[published[-1].key_id]))
+		# the file holds the signed checkpoint of the tree at that head
+		checkpoint, _signatures = note.open_checkpoint(
+			anchors.published_checkpoints(self.file)[-1], keys.verifiers()
+		)
+		self.assertEqual((checkpoint.size, checkpoint.root.hex()), (result["sequence"], result["root_hash"]))
 		# emailed to the officers and the ombudsman officers
 		self.assertIn(self.officer, result["emailed_to"])
 		self.assertIn(self.ombudsman, result["emailed_to"])
@@ -255,12 +277,32 @@ class TestAnchors(ConfidentialityTestCase):
 			fields=["recipient", "parent"],
 		)
 		self.assertEqual({q.recipient for q in queued}, {self.officer, self.ombudsman})
-		# received by the witness, signed with the key
+		# received by the witness as a C2SP add-checkpoint request, with a consistency proof
+		# from the size it last acknowledged; its cosignature is checked and kept
 		body, headers = WitnessHandler.received[-1]
-		self.assertEqual(body["sequence"], result["sequence"])
+		request, sent = body.split("\n\n", 1)
+		self.assertTrue(request.startswith("old "), request)
+		self.assertEqual(sent, result["checkpoint"])
 		self.assertEqual(headers["X-Confidentiality-Signature"], published[-1].signature)
 		record = frappe.get_last_doc("Confidentiality Log Anchor")
 		self.assertEqual((record.sequence, record.witness_status), (result["sequence"], "Sent"))
+		self.assertIn(f"\u2014 {WITNESS_NAME} ", record.cosignatures or "", record.witness_response)
+		self.assertIn("cosignature verified", record.witness_response)
+		# a second publication proves consistency from the first
+		audit.append(audit.Entry(action="Anchored again", channel="Test"))
+		second = anchors.publish(force=True)
+		request = WitnessHandler.received[-1][0].split("\n\n", 1)[0].split("\n")
+		self.assertEqual(request[0], f"old {result['sequence']}")
+		proof = [base64.b64decode(line) for line in request[1:]]
+		self.assertTrue(
+			merkle.verify_consistency(
+				result["sequence"],
+				second["sequence"],
+				bytes.fromhex(result["root_hash"]),
+				bytes.fromhex(second["root_hash"]),
+				proof,
+			)
+		)
 
 	def test_a_failing_witness_is_retried_and_alerted(self):
 		WitnessHandler.status = 500

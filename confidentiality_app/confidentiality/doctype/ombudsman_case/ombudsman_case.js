@@ -133,7 +133,17 @@ function show_evidence(frm) {
 			(message.consents || []).map((c) => esc(c.name)).join(", ") || __("none"),
 			(message.disclosures || []).map((d) => esc(d.name)).join(", ") || __("none"),
 		])}</p>`;
-		frappe.msgprint({ title: __("Evidence Pack"), message: html, wide: true });
+		html += `<p class="text-muted small">${__(
+			"The verifiable pack holds these entries with their inclusion proofs and the log's signed checkpoint: anyone with the site's public key checks it with python -m confidentiality_app.logverify."
+		)}</p><button class="btn btn-default btn-sm confidentiality-download-pack">${__("Download Verifiable Pack")}</button>`;
+		const dialog = frappe.msgprint({ title: __("Evidence Pack"), message: html, wide: true });
+		dialog.$wrapper.find(".confidentiality-download-pack").on("click", () => {
+			const blob = new Blob([JSON.stringify(message.verifiable, null, 1)], { type: "application/json" });
+			const link = document.createElement("a");
+			link.href = URL.createObjectURL(blob);
+			link.download = `${frm.doc.name}-evidence-pack.json`;
+			link.click();
+		});
 	});
 }
 
