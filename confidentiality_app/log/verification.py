@@ -229,9 +229,9 @@ def _new_run() -> str:
 
 
 def start(enqueue: bool = True) -> str:
-	"""Start a full verification in the background (or here, when `enqueue` is false): the
-	name of its Confidentiality Log Verification. A run already queued or running is
-	returned instead of starting a second."""
+	"""Start a full verification in the background (or here, when `enqueue` is false or no
+	worker takes jobs from the `long` queue): the name of its Confidentiality Log
+	Verification. A run already queued or running is returned instead of starting a second."""
 	if enqueue:
 		# a run queued or running for less than STALE_HOURS is the one to wait for
 		running = frappe.get_all(
@@ -246,7 +246,7 @@ def start(enqueue: bool = True) -> str:
 		if running:
 			return running[0]
 	name = _new_run()
-	if enqueue:
+	if enqueue and _worker_listens("long"):
 		frappe.enqueue(
 			"confidentiality_app.log.verification.run",
 			queue="long",
@@ -258,6 +258,17 @@ def start(enqueue: bool = True) -> str:
 	else:
 		run(name)
 	return name
+
+
+def _worker_listens(queue: str) -> bool:
+	"""Is a background worker taking jobs from `queue`? (Without one, a run started from the
+	desk happens in the request instead of waiting for ever.)"""
+	from frappe.utils.background_jobs import get_workers
+
+	try:
+		return any(any(q.endswith(queue) for q in worker.queue_names()) for worker in get_workers())
+	except Exception:
+		return False
 
 
 def run_here() -> chain.Verification:

@@ -11,7 +11,8 @@ import json
 import frappe
 from frappe.utils import add_days, now_datetime, random_string
 
-from confidentiality_app import api, ombudsman
+from confidentiality_app import api, logverify, ombudsman
+from confidentiality_app.log import keys
 from confidentiality_app.tests.fixtures import (
 	OMBUDSMAN,
 	EmailTestCase,
@@ -199,6 +200,15 @@ class TestEvidenceAndDetermination(CaseTestCase):
 		pack = api.evidence_pack(case)
 		self.assertEqual([e["name"] for e in pack["log"]], [release["name"]])
 		self.assertEqual(len(pack["consents"]), 1)
+		# the same entries as a pack anyone with the site's public key can check, with proofs
+		verifiable = pack["verifiable"]
+		self.assertEqual([e["entry"] for e in verifiable["entries"]], [release["name"]])
+		self.assertEqual(verifiable["entries"][0]["revealed"]["recipient"]["value"], release["recipient"])
+		checked, failed = logverify.verify_pack(verifiable, keys.verifiers())
+		self.assertEqual(failed, [])
+		self.assertIn(
+			f"entry {release['sequence']} (leaf {release['sequence'] - 1}): included", "\n".join(checked)
+		)
 		# outside the period: nothing
 		frappe.set_user("Administrator")
 		later = self.case(lead, [coach], incident_from=add_days(now_datetime(), 1).date())
