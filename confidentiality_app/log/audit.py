@@ -338,6 +338,11 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 	sealed = 0
 	try:
 		key_id, key = keys.current()
+		db.commit()
+		if not tree.complete(db):
+			# entries sealed before the tree existed (a migrated site): brought into it first,
+			# under this lock, so no other sealer adds leaves meanwhile
+			tree.backfill(db)
 		while True:
 			db.commit()  # ends anything open, then START TRANSACTION: the locking read below holds its rows
 			columns = ", ".join(f"`{f}`" for f in ("name", *CONTENT_FIELDS))
@@ -356,11 +361,6 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 			)
 			sequence = head[0][0] if head else 0
 			previous = head[0][1] if head else chain.GENESIS
-			if not tree.complete(db, sequence):
-				# entries sealed before the tree existed (the migration's patch does this first)
-				db.rollback()
-				tree.backfill(db)
-				continue
 			size = sequence
 			rows, leaf_hashes = [], []
 			for queued in batch:

@@ -17,7 +17,10 @@ def execute():
 
 	keys.ensure()
 	db = audit.connection()
-	added = tree.backfill(db)
-	if added:
-		print(f"Confidentiality Log: {added} entries brought into the Merkle tree")
+	before = db.sql("SELECT COUNT(*) FROM `tabConfidentiality Log` WHERE IFNULL(leaf_hash, '') = ''")[0][0]
+	# sealing brings the tree up to date first, under the sealer's lock (no other sealer
+	# adds leaves meanwhile), then seals what is queued
+	audit.seal(db)
+	if before:
+		print(f"Confidentiality Log: {before} entries brought into the Merkle tree, {tree.size(db)} in all")
 	frappe.db.commit()
