@@ -224,6 +224,8 @@ scheduler_events = {
 	"hourly": [
 		# publish the chain's head outside the database (file, email, witness)
 		"confidentiality_app.log.anchors.publish_scheduled",
+		# the professional body: flag member logs that sent nothing to witness for too long
+		"confidentiality_app.ombudsman.witness.flag_silent",
 	],
 	"daily": [
 		# expire consents past Valid Until (and remove their shares); re-decide every share

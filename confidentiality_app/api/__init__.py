@@ -33,6 +33,7 @@ from confidentiality_app.api.ombudsman import (
 	send_referral,
 )
 from confidentiality_app.api.withdrawal import consent_recipients, send_withdrawal_notice
+from confidentiality_app.api.witness import witness_add_checkpoint, witness_public_key
 
 __all__ = [
 	"approve_disclosure",
@@ -65,4 +66,6 @@ __all__ = [
 	"start_log_verification",
 	"verify_log",
 	"withdraw_consent",
+	"witness_add_checkpoint",
+	"witness_public_key",
 ]

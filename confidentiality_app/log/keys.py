@@ -251,6 +251,36 @@ def rotate_signing() -> str:
 	return note.verifier_key(signing["origin"], note.public_bytes(seed))
 
 
+def witness_signer() -> tuple[str, bytes]:
+	"""(name, Ed25519 seed) with which this site, as a professional body, cosigns its members'
+	checkpoints (a key of its own, under `"witness"` in the key file; made on first use)."""
+	from cryptography.hazmat.primitives import serialization
+	from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+	full, data = _signing()
+	witness = data.get("witness") or {}
+	if not witness.get("seed"):
+		seed = Ed25519PrivateKey.generate().private_bytes(
+			serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+		)
+		witness = {
+			"name": f"{frappe.local.site}/witness",
+			"seed": base64.b64encode(seed).decode(),
+			"created": str(frappe.utils.now_datetime()),
+		}
+		data["witness"] = witness
+		_write(full, data)
+	return witness["name"], base64.b64decode(witness["seed"])
+
+
+def witness_public_key() -> str:
+	"""The verifier key of this site's witness key (what a member sets as Witness Verifier Key)."""
+	from confidentiality_app.rules import note
+
+	name, seed = witness_signer()
+	return note.verifier_key(name, note.public_bytes(seed))
+
+
 def ensure_signing() -> None:
 	try:
 		signer()

@@ -126,24 +126,6 @@ def consistency_proof(db, old_size: int, new_size: int) -> list[bytes]:
 # --------------------------------------------------------------------------- migration
 
 
-def assert_complete() -> int:
-	"""Every sealed entry has a leaf and the stored tree covers them all (the migration's
-	check, `bench execute`): the tree size; raises otherwise."""
-	from confidentiality_app.log import audit
-
-	db = audit.connection()
-	audit.seal(db)
-	db.commit()
-	missing = db.sql(f"SELECT COUNT(*) FROM `tab{LOG_DOCTYPE}` WHERE IFNULL(leaf_hash, '') = ''")[0][0]
-	current = size(db)
-	if missing or not complete(db, current):
-		raise AssertionError(
-			f"{missing} entries without a leaf; tree of {current} complete: {complete(db, current)}"
-		)
-	print(f"Merkle tree of {current} entries, every entry a leaf")
-	return current
-
-
 def backfill(db, progress=None) -> int:
 	"""Bring into the tree every sealed entry that is not in it (entries sealed before the tree
 	existed), in sequence order, from their stored content: each gets a salt seed and a leaf

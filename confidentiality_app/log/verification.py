@@ -17,7 +17,7 @@ from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
 from confidentiality_app.log import anchors as published
-from confidentiality_app.log import audit, keys
+from confidentiality_app.log import audit, keys, tree
 from confidentiality_app.rules import chain, note
 
 RUN_DOCTYPE = "Confidentiality Log Verification"
@@ -162,8 +162,6 @@ def verify(
 		)
 	if result.tree_size and result.tree_root:
 		# the stored tree (what proofs are served from) against the tree rebuilt from the leaves
-		from confidentiality_app.log import tree
-
 		try:
 			stored = tree.root(db, result.tree_size).hex()
 		except Exception as e:
@@ -333,3 +331,19 @@ def last() -> dict | None:
 def require_run(name) -> None:
 	if not frappe.db.exists(RUN_DOCTYPE, name):
 		frappe.throw(_("There is no verification {0}.").format(name), frappe.DoesNotExistError)
+
+
+def assert_complete() -> int:
+	"""Every sealed entry has a leaf and the stored tree covers them all (the migration's
+	check, `bench execute`): the tree size; raises otherwise."""
+	db = audit.connection()
+	audit.seal(db)
+	db.commit()
+	missing = db.sql(f"SELECT COUNT(*) FROM `tab{audit.LOG_DOCTYPE}` WHERE IFNULL(leaf_hash, '') = ''")[0][0]
+	current = tree.size(db)
+	if missing or not tree.complete(db, current):
+		raise AssertionError(
+			f"{missing} entries without a leaf; tree of {current} complete: {tree.complete(db, current)}"
+		)
+	print(f"Merkle tree of {current} entries, every entry a leaf")
+	return current
