@@ -48,7 +48,9 @@ class Member:
 		signed, _root = self.checkpoint(leaves)
 		source = proof_leaves if proof_leaves is not None else leaves
 		proof = (
-			merkle.consistency_proof(old, len(source), merkle.from_nodes(merkle.tree(source))) if old else []
+			merkle.consistency_proof(old, len(source), merkle.from_nodes(merkle.tree(source)))
+			if 0 < old <= len(source)
+			else []
 		)
 		head = "\n".join([f"old {old}", *(base64.b64encode(p).decode() for p in proof)])
 		return (head + "\n\n" + signed).encode()
