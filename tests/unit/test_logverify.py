@@ -171,3 +171,11 @@ def test_a_malformed_pack_is_refused_with_a_message(tmp_path, bad):
 def test_a_malformed_key_is_refused_with_a_message(tmp_path):
 	status, out = run(tmp_path, pack(), key="not+a+key")
 	assert status == 2 and "cannot verify:" in out and "Traceback" not in out
+
+
+def test_two_signed_checkpoints_of_one_size_with_different_roots_are_a_split_view(tmp_path):
+	data = pack(indexes=(2,), size=12)
+	forged = note.sign_checkpoint(note.Checkpoint(NAME, 12, bytes(32)), NAME, SEED)
+	data["previous"] = {"checkpoint": forged, "consistency": []}
+	status, out = run(tmp_path, data)
+	assert status == 1 and "split view: two checkpoints of 12 entries with different roots" in out
