@@ -425,6 +425,7 @@ class TestBadInput(LogTreeCase):
 		)
 
 	def test_every_proof_api_answers_bad_input_with_a_clear_error(self):
+		before = frappe.db.get_single_value("System Settings", "allow_error_traceback")
 		frappe.db.set_single_value("System Settings", "allow_error_traceback", 1)
 		frappe.db.commit()
 		try:
@@ -481,7 +482,7 @@ class TestBadInput(LogTreeCase):
 				response = self.call(guest, method, **params)
 				self.assertEqual(response.status_code, 403, response.text[:300])
 		finally:
-			frappe.db.set_single_value("System Settings", "allow_error_traceback", 0)
+			frappe.db.set_single_value("System Settings", "allow_error_traceback", before)
 			frappe.db.commit()
 
 	def test_the_commands_print_the_checkpoint_and_write_a_pack_that_verifies(self):
