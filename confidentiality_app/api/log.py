@@ -118,7 +118,7 @@ def log_consistency_proof(old_size, new_size=None):
 		frappe.throw(_("Give the old tree size."))
 	new = _size(new_size, _("New size"))
 	db = audit.connection()
-	audit.seal(db)
+	audit.seal(db, wait=0)
 	db.commit()
 	new = tree.size(db) if new is None else new
 	proof = tree.consistency_proof(db, old, new)

@@ -343,14 +343,17 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 			# entries sealed before the tree existed (a migrated site): brought into it first,
 			# under this lock, so no other sealer adds leaves meanwhile
 			tree.backfill(db)
+		# one call seals what was queued when it began, so that it ends even while entries
+		# arrive faster than it seals (the next call takes the rest)
+		last = db.sql(f"SELECT COALESCE(MAX(name), 0) FROM `tab{QUEUE_DOCTYPE}`")[0][0]
 		while True:
 			db.commit()  # ends anything open, then START TRANSACTION: the locking read below holds its rows
 			columns = ", ".join(f"`{f}`" for f in ("name", *CONTENT_FIELDS))
 			# committed entries only, and none another transaction holds: an entry still being
 			# written (its transaction open) is sealed by a later round, never waited for
 			batch = db.sql(
-				f"SELECT {columns} FROM `tab{QUEUE_DOCTYPE}` ORDER BY name ASC LIMIT %s FOR UPDATE SKIP LOCKED",
-				(SEAL_BATCH,),
+				f"SELECT {columns} FROM `tab{QUEUE_DOCTYPE}` WHERE name <= %s ORDER BY name ASC LIMIT %s FOR UPDATE SKIP LOCKED",
+				(last, SEAL_BATCH),
 				as_dict=True,
 			)
 			if not batch:

@@ -58,7 +58,7 @@ def rows(conditions: str, values: tuple, db=None) -> list[dict]:
 def entry_row(entry, db=None) -> dict:
 	"""One sealed entry by name (CLOG-...) or sequence; a clear error when there is none."""
 	db = db or audit.connection()
-	audit.seal(db)
+	audit.seal(db, wait=0)  # a sealer at work: serve what is sealed
 	db.commit()
 	text = str(entry or "").strip()
 	if text.isdigit():
@@ -147,7 +147,7 @@ def for_parties(parties, reveal="all", db=None) -> dict:
 	"""The pack of every sealed entry about the client records `parties` ([(doctype, name)]):
 	the entries naming them as client or as the record acted on."""
 	db = db or audit.connection()
-	audit.seal(db)
+	audit.seal(db, wait=0)  # a sealer at work: serve what is sealed
 	db.commit()
 	parties = [tuple(p) for p in parties]
 	if not parties:

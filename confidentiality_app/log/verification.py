@@ -74,7 +74,14 @@ def verify(
 			"Confidentiality Log: seal before verify failed", exc_info=True
 		)
 	db.commit()
-	columns = ", ".join(f"`{f}`" for f in COLUMNS)
+	# the time as the text the hashes cover, formatted by the database (a datetime parsed by
+	# the driver and formatted back costs a third of the walk)
+	columns = ", ".join(
+		"DATE_FORMAT(`timestamp`, '%%Y-%%m-%%d %%H:%%i:%%s.%%f') AS `timestamp`"
+		if f == "timestamp"
+		else f"`{f}`"
+		for f in COLUMNS
+	)
 
 	walked = [0]
 
