@@ -127,6 +127,7 @@ class TestSiteWitnessedByTheBody(WitnessCase):
 		self.assertTrue(first["witness_ok"], first["witness"])
 		self.assertIn(f"\u2014 {keys.witness_signer()[0]} ", first["cosignatures"])
 		self.assertIn("cosignature verified", first["witness"])
+		frappe.db.commit()  # a read view that sees what the body's request committed
 		member = frappe.get_doc("Member Organisation", self.member)
 		self.assertEqual(
 			(member.witnessed_size, member.witnessed_root), (first["tree_size"], first["root_hash"])
@@ -143,6 +144,7 @@ class TestSiteWitnessedByTheBody(WitnessCase):
 		second = anchors.publish(force=True)
 		self.assertTrue(second["witness_ok"], second["witness"])
 		self.assertGreater(second["tree_size"], first["tree_size"])
+		frappe.db.commit()
 		self.assertEqual(
 			frappe.db.get_value("Member Organisation", self.member, "witnessed_size"), second["tree_size"]
 		)
