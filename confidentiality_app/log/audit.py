@@ -372,7 +372,7 @@ def seal(db=None, wait: int = LOCK_TIMEOUT) -> int:
 				# v3: personal values enter the leaf as salted commitments; the keyed hash
 				# covers the leaf hash (rules.chain), so a redaction breaks neither
 				row["salt_seed"] = leaves.new_seed()
-				row["leaf_hash"] = leaves.leaf_hash_hex(row, leaves.derive_salts(row["salt_seed"]))
+				row["leaf_hash"] = leaves.entry_leaf_hash(row)
 				row["chain_version"] = chain.V3
 				leaf_hashes.append(bytes.fromhex(row["leaf_hash"]))
 				row["previous_hash"] = previous

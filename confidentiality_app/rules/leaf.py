@@ -141,4 +141,43 @@ def fields_of(entry: Mapping) -> dict:
 
 
 def entry_leaf_hash(entry: Mapping) -> str:
+	"""The leaf hash of a stored entry (hex). The common case (a seed, nothing redacted) takes a
+	fast path that computes the same bytes as `encode(fields_of(entry))` with fewer steps
+	(full verification rebuilds every entry's leaf); the tests hold the two equal."""
+	seed = entry.get("salt_seed")
+	if seed and not entry.get("commitments"):
+		return _fast_leaf_hash(entry, str(seed))
 	return hashlib.sha256(b"\x00" + encode(fields_of(entry))).hexdigest()
+
+
+# In canonical JSON the keys come sorted; each value is encoded as json.dumps encodes it
+# (ensure_ascii=False), so the text is the same.
+_ENCODE = json.encoder.encode_basestring
+_SORTED = tuple(sorted(("v", *CLEAR, *PERSONAL)))
+_PERSONAL_SET = frozenset(PERSONAL)
+_SALT_PREFIX = {field: field.encode() for field in PERSONAL}
+_COMMIT_PREFIX = {field: hashlib.sha256(_TAG + field.encode() + b"\x00") for field in PERSONAL}
+
+
+def _fast_leaf_hash(entry: Mapping, seed: str) -> str:
+	sequence = entry.get("sequence")
+	if not isinstance(sequence, int) or isinstance(sequence, bool):
+		raise ValueError("an entry's sequence is an integer")
+	salt_base = hashlib.sha256(_SALT_TAG + bytes.fromhex(seed))
+	parts = []
+	for key in _SORTED:
+		if key == "v":
+			value = _ENCODE(VERSION)
+		elif key == "sequence":
+			value = str(sequence)
+		elif key in _PERSONAL_SET:
+			salt = salt_base.copy()
+			salt.update(_SALT_PREFIX[key])
+			digest = _COMMIT_PREFIX[key].copy()
+			digest.update(salt.digest()[:SALT_BYTES])
+			digest.update(text(entry.get(key)).encode("utf-8"))
+			value = '"' + digest.hexdigest() + '"'
+		else:
+			value = _ENCODE(text(entry.get(key)))
+		parts.append('"' + key + '":' + value)
+	return hashlib.sha256(b"\x00" + ("{" + ",".join(parts) + "}").encode("utf-8")).hexdigest()

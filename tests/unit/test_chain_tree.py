@@ -244,3 +244,24 @@ else:  # pragma: no cover
 
 	def test_changing_any_field_of_any_entry_fails():
 		pytest.skip("hypothesis is not installed")
+
+
+if HAVE_HYPOTHESIS:
+
+	@settings(max_examples=300, deadline=None)
+	@given(
+		st.dictionaries(
+			st.sampled_from([*leaves.CLEAR[1:], *leaves.PERSONAL]),
+			st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=False)),
+		),
+		st.integers(min_value=1, max_value=2**40),
+	)
+	def test_the_fast_leaf_hash_is_the_canonical_one(values, sequence):
+		entry = {**values, "sequence": sequence, "salt_seed": leaves.new_seed()}
+		reference = hashlib.sha256(b"\x00" + leaves.encode(leaves.fields_of(entry))).hexdigest()
+		assert leaves.entry_leaf_hash(entry) == reference
+
+else:  # pragma: no cover
+
+	def test_the_fast_leaf_hash_is_the_canonical_one():
+		pytest.skip("hypothesis is not installed")
