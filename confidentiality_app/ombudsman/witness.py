@@ -132,24 +132,27 @@ def _log(action: str, member: str | None, outcome: str, reason: str):
 		frappe.log_error(title="Witness: log entry not written", message=reason)
 
 
-def _alert(member: str, message: str):
-	frappe.flags.in_witness = True
-	try:
-		frappe.db.set_value(DOCTYPE, member, {"witness_alert": message, "witness_alert_on": now_datetime()})
-	finally:
-		frappe.flags.in_witness = False
+def _notify(member: str, subject: str, message: str):
+	"""A desk alert on the member's record for every Ombudsman Officer."""
 	for user in _ombudsman_officers():
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
 				"for_user": user,
 				"type": "Alert",
-				"subject": _("Member log alert: {0}").format(member),
+				"subject": subject,
 				"email_content": message,
 				"document_type": DOCTYPE,
 				"document_name": member,
 			}
 		).insert(ignore_permissions=True)
+
+
+def _alert(member: str, message: str):
+	# db.set_value writes the witness's fields without the form's controller, which refuses
+	# any change to them by hand
+	frappe.db.set_value(DOCTYPE, member, {"witness_alert": message, "witness_alert_on": now_datetime()})
+	_notify(member, _("Member log alert: {0}").format(member), message)
 
 
 def _ombudsman_officers() -> list[str]:
@@ -207,21 +210,17 @@ def add_checkpoint(body: bytes) -> Answer:
 	text = checkpoint.text()
 	name, seed = keys.witness_signer()
 	cosignature = note.signature_line(name, seed, text.encode())
-	frappe.flags.in_witness = True
-	try:
-		frappe.db.set_value(
-			DOCTYPE,
-			member,
-			{
-				"witnessed_size": checkpoint.size,
-				"witnessed_root": checkpoint.root.hex(),
-				"witnessed_on": now_datetime(),
-				"witnessed_checkpoint": checkpoint_note,
-				"silent": 0,
-			},
-		)
-	finally:
-		frappe.flags.in_witness = False
+	frappe.db.set_value(
+		DOCTYPE,
+		member,
+		{
+			"witnessed_size": checkpoint.size,
+			"witnessed_root": checkpoint.root.hex(),
+			"witnessed_on": now_datetime(),
+			"witnessed_checkpoint": checkpoint_note,
+			"silent": 0,
+		},
+	)
 	frappe.db.commit()
 	return Answer(200, cosignature)
 
@@ -240,23 +239,10 @@ def flag_silent():
 		pluck="name",
 	)
 	for member in silent:
-		frappe.flags.in_witness = True
-		try:
-			frappe.db.set_value(DOCTYPE, member, "silent", 1)
-		finally:
-			frappe.flags.in_witness = False
-		for user in _ombudsman_officers():
-			frappe.get_doc(
-				{
-					"doctype": "Notification Log",
-					"for_user": user,
-					"type": "Alert",
-					"subject": _("Member log silent: {0}").format(member),
-					"email_content": _(
-						"No checkpoint of the log of {0} has been witnessed for {1} hours."
-					).format(member, hours),
-					"document_type": DOCTYPE,
-					"document_name": member,
-				}
-			).insert(ignore_permissions=True)
+		frappe.db.set_value(DOCTYPE, member, "silent", 1)
+		_notify(
+			member,
+			_("Member log silent: {0}").format(member),
+			_("No checkpoint of the log of {0} has been witnessed for {1} hours.").format(member, hours),
+		)
 	frappe.db.commit()

@@ -13,24 +13,19 @@ class LogIsAppendOnly(frappe.PermissionError):
 	pass
 
 
-def _refuse():
-	frappe.throw(
-		_(
-			"Confidentiality Log entries are append-only evidence: they cannot be created, changed or deleted."
-		),
-		LogIsAppendOnly,
+class AppendOnly(Document):
+	"""Rows written by the log on its own connection: the ORM may never create, change,
+	delete or rename one (the log's entries, its tree's nodes)."""
+
+	refusal = _(
+		"Confidentiality Log entries are append-only evidence: they cannot be created, changed or deleted."
 	)
 
+	def _refuse(self, *args, **kwargs):
+		frappe.throw(self.refusal, LogIsAppendOnly)
 
-class ConfidentialityLog(Document):
-	def before_insert(self):
-		_refuse()
+	before_insert = validate = on_trash = before_rename = _refuse
 
-	def validate(self):
-		_refuse()
 
-	def on_trash(self):
-		_refuse()
-
-	def before_rename(self, *args, **kwargs):
-		_refuse()
+class ConfidentialityLog(AppendOnly):
+	pass
